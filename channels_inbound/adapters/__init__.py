@@ -1,0 +1,30 @@
+"""The adapter registry: channels register by kind; the core looks them up by kind."""
+
+from __future__ import annotations
+
+from channels_inbound.adapters.base import Receiver, Sender
+
+_senders: dict[str, Sender] = {}
+_receivers: dict[str, Receiver] = {}
+
+
+def register_sender(adapter: Sender) -> None:
+    _senders[adapter.kind] = adapter
+
+
+def register_receiver(adapter: Receiver) -> None:
+    _receivers[adapter.kind] = adapter
+
+
+def sender(kind: str) -> Sender | None:
+    return _senders.get(kind)
+
+
+def receiver(kind: str) -> Receiver | None:
+    return _receivers.get(kind)
+
+
+def register_builtin() -> None:
+    from channels_inbound.adapters.email import EmailSender
+
+    register_sender(EmailSender())

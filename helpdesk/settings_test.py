@@ -1,0 +1,24 @@
+"""Settings for the test suite: the real PostgreSQL and Redis, Celery tasks run in-process.
+
+Each pytest-xdist worker gets its own Redis database, so real-time tests running in
+parallel never hear each other's events.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
+os.environ.setdefault("DEBUG", "false")
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or "0"
+os.environ["REDIS_URL"] = os.environ.get("TEST_REDIS_URL_BASE", "redis://127.0.0.1:6379/") + str(
+    8 + int(_worker) % 8
+)
+
+from helpdesk.settings import *  # noqa: E402, F403
+
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = tempfile.mkdtemp(prefix="helpdesk-test-media-")
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

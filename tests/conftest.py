@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import Role
+from tests.factories import CustomerFactory, GroupFactory, IdentityFactory, UserFactory
+from tickets.models import Channel, IdentityKind
+from tickets.types import InboundAttachment, NormalizedMessage, ThreadHints
+
+
+@pytest.fixture
+def support(db):
+    return GroupFactory(name="Support", tier=1)
+
+
+@pytest.fixture
+def billing(db):
+    return GroupFactory(name="Billing", tier=2)
+
+
+@pytest.fixture
+def agent(support):
+    return UserFactory(full_name="Vasya Pupkin", email="vasya@desk.example", groups=[support])
+
+
+@pytest.fixture
+def colleague(support):
+    return UserFactory(full_name="Anna Smirnova", email="anna@desk.example", groups=[support])
+
+
+@pytest.fixture
+def other_agent(billing):
+    """An agent of another group."""
+    return UserFactory(full_name="Petr Billing", email="petr@desk.example", groups=[billing])
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(full_name="Ada Admin", email="ada@desk.example", role=Role.ADMIN)
+
+
+@pytest.fixture
+def internal(db):
+    return UserFactory(
+        full_name="Dima Developer", email="dima@corp.example", role=Role.INTERNAL, handle="dima"
+    )
+
+
+@pytest.fixture
+def internal_other(db):
+    return UserFactory(
+        full_name="Olga Accountant", email="olga@corp.example", role=Role.INTERNAL, handle="olga"
+    )
+
+
+@pytest.fixture
+def customer(db):
+    customer = CustomerFactory(name="Marina Sokolova", language="ru")
+    IdentityFactory(customer=customer, kind=IdentityKind.EMAIL, value="marina@mail.example")
+    return customer
+
+
+def inbound(
+    *,
+    sender: str = "marina@mail.example",
+    kind: str = IdentityKind.EMAIL,
+    channel: str = Channel.EMAIL,
+    subject: str = "Backpack discount",
+    text: str = "I was charged 5% off instead of 10%.",
+    external_id: str = "",
+    hints: ThreadHints | None = None,
+    name: str = "Marina Sokolova",
+    html: str = "",
+    attachments: tuple[InboundAttachment, ...] = (),
+) -> NormalizedMessage:
+    return NormalizedMessage(
+        channel=channel,
+        sender_kind=kind,
+        sender_value=sender,
+        sender_name=name,
+        subject=subject,
+        text=text,
+        html=html,
+        external_id=external_id,
+        hints=hints or ThreadHints(),
+        attachments=attachments,
+    )
+
+
+@pytest.fixture
+def api():
+    def client_for(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return client_for

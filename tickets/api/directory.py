@@ -1,0 +1,70 @@
+"""Groups, users and the attachment download: what the workspace needs to look things up."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Role, User
+from accounts.selectors import user_list
+from helpdesk.errors import ApplicationError, NotFound
+from tickets import permissions
+from tickets.api import serializers as s
+from tickets.models import Attachment, Group
+from tickets.permissions import Action
+
+
+class GroupListApi(APIView):
+    @extend_schema(responses=s.GroupSerializer(many=True), summary="Groups and their members")
+    def get(self, request: Request) -> Response:
+        groups = Group.objects.filter(is_active=True).prefetch_related(
+            Prefetch("members", queryset=User.objects.filter(is_active=True).order_by("full_name"))
+        )
+        return Response(s.GroupSerializer(groups, many=True).data)
+
+
+class UserListApi(APIView):
+    @extend_schema(
+        responses=s.UserSerializer(many=True),
+        summary="Colleagues (for assigning, handing off and @mentions)",
+    )
+    def get(self, request: Request) -> Response:
+        role = request.query_params.get("role")
+        if role and role not in Role.values:
+            raise ApplicationError(f'Unknown role "{role}"; use one of {", ".join(Role.values)}.')
+        users = user_list(role=role, q=request.query_params.get("q", "")[:100])
+        return Response(s.UserSerializer(users, many=True).data)
+
+
+class MeApi(APIView):
+    @extend_schema(responses=s.UserSerializer, summary="The signed-in user")
+    def get(self, request: Request) -> Response:
+        return Response(s.UserSerializer(request.user).data)
+
+
+class AttachmentDownloadApi(APIView):
+    @extend_schema(
+        responses={200: OpenApiResponse(description="The file")},
+        summary="Download an attachment (same access as its ticket)",
+    )
+    def get(self, request: Request, attachment_id: int):
+        attachment = (
+            Attachment.objects.select_related("message__ticket").filter(pk=attachment_id).first()
+        )
+        if attachment is None or not permissions.can(
+            request.user, Action.VIEW, attachment.message.ticket
+        ):
+            raise NotFound("There is no such attachment that you can see.")
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=not attachment.content_type.startswith("image/"),
+            filename=attachment.name,
+            content_type=attachment.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response

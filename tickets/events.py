@@ -1,0 +1,48 @@
+"""Record ticket events: the one way the audit trail is written."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tickets import hooks
+from tickets.models import EventKind, Ticket, TicketEvent
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from tickets.models import Customer
+
+
+def record(
+    ticket: Ticket,
+    *,
+    kind: EventKind,
+    by: User | None = None,
+    by_customer: Customer | None = None,
+    old: Any = None,
+    new: Any = None,
+    note: str = "",
+) -> TicketEvent:
+    event = TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        actor=by,
+        actor_customer=by_customer,
+        old=old,
+        new=new,
+        note=note,
+    )
+    hooks.dispatch_ticket_event(event)
+    return event
+
+
+def user_ref(user: User | None) -> dict[str, Any] | None:
+    """How a person is stored in an event's old/new values: id and the name at that time."""
+    if user is None:
+        return None
+    return {"id": user.pk, "name": user.full_name}
+
+
+def group_ref(group) -> dict[str, Any] | None:
+    if group is None:
+        return None
+    return {"id": group.pk, "name": group.name}

@@ -1,0 +1,86 @@
+"""Full-text search over tickets: subjects, message texts, customer names and identities.
+
+One `tsvector` per ticket, in PostgreSQL's `russian` configuration, which stems Russian words
+with the Russian Snowball stemmer and ASCII words with the English one, so one GIN index
+serves both languages. The vector grows by concatenation as messages arrive (no re-reading of
+the thread), and the query matches word prefixes, as people type.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.contrib.postgres.search import SearchQuery
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+CONFIG = "russian"
+# Enough of a message for search; the whole text stays in the message row.
+MAX_INDEXED_CHARS = 20_000
+_WORD = re.compile(r"[\w@.+-]+", re.UNICODE)
+
+
+def append_to_search_vector(ticket_id: int, texts: Iterable[str]) -> None:
+    """Add texts to a ticket's search vector, in the caller's transaction."""
+    body = "\n".join(t[:MAX_INDEXED_CHARS] for t in texts if t)
+    if not body:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tickets_ticket SET search_vector = "
+            "coalesce(search_vector, ''::tsvector) || to_tsvector(%s::regconfig, %s) "
+            "WHERE id = %s",
+            [CONFIG, body, ticket_id],
+        )
+
+
+def append_to_customer_tickets(customer_id: int, texts: Iterable[str]) -> None:
+    """Add texts (a customer's names and identities) to every ticket of the customer."""
+    body = "\n".join(t for t in texts if t)
+    if not body:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tickets_ticket SET search_vector = "
+            "coalesce(search_vector, ''::tsvector) || to_tsvector(%s::regconfig, %s) "
+            "WHERE customer_id = %s",
+            [CONFIG, body, customer_id],
+        )
+
+
+def merge_search_vectors(*, source_id: int, into_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tickets_ticket t SET search_vector = coalesce(t.search_vector, ''::tsvector)"
+            " || coalesce(s.search_vector, ''::tsvector) FROM tickets_ticket s"
+            " WHERE t.id = %s AND s.id = %s",
+            [into_id, source_id],
+        )
+
+
+def prefix_query(text: str) -> SearchQuery | None:
+    """`рюкзак скидк` -> `рюкзак:* & скидк:*`: every word must match, as a prefix."""
+    words = [w.strip(".+-") for w in _WORD.findall(text.lower())]
+    words = [w for w in words if w][:12]
+    if not words:
+        return None
+    # Each word is quoted for to_tsquery so no user input is ever parsed as query syntax.
+    raw = " & ".join("'" + w.replace("'", "''").replace("\\", "") + "':*" for w in words)
+    return SearchQuery(raw, config=CONFIG, search_type="raw")
+
+
+def filter_tickets(tickets: QuerySet, text: str) -> QuerySet:
+    text = text.strip()
+    if not text:
+        return tickets
+    number = text.lstrip("#")
+    condition = Q()
+    if number.isdigit() and len(number) < 18:
+        condition |= Q(number=int(number))
+    query = prefix_query(text)
+    if query is not None:
+        condition |= Q(search_vector=query)
+    if not condition:
+        return tickets.none()
+    return tickets.filter(condition)

@@ -1,0 +1,157 @@
+"""Reads: each returns exactly what a page or endpoint shows, with the joins it needs, so the
+caller cannot cause N+1 queries. Visibility comes from the permission module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from helpdesk.errors import Forbidden, NotFound
+from tickets import hooks, permissions, search
+from tickets.hooks import TimelineItem
+from tickets.models import (
+    OPEN_STATUSES,
+    Attachment,
+    Customer,
+    CustomerIdentity,
+    Message,
+    Ticket,
+    TicketEvent,
+)
+from tickets.permissions import Action
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def tickets_for_display() -> QuerySet[Ticket]:
+    """Tickets with what every list row shows; the search vector is never read back."""
+    return Ticket.objects.defer("search_vector").select_related("customer", "assignee", "group")
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    statuses: tuple[str, ...] = ()
+    open_only: bool = False
+    owner: str | int | None = None  # a user id, "me" or "none"
+    group: str | int | None = None  # a group id or "none"
+    channel: str | None = None
+    priority: int | None = None
+    customer: int | None = None
+    tags: tuple[str, ...] = field(default_factory=tuple)
+    text: str = ""
+
+
+def ticket_list(*, user: User, filters: TicketFilters) -> QuerySet[Ticket]:
+    tickets = permissions.visible_tickets(user, tickets_for_display())
+    if filters.statuses:
+        tickets = tickets.filter(status__in=filters.statuses)
+    elif filters.open_only:
+        tickets = tickets.filter(status__in=OPEN_STATUSES)
+    if filters.owner == "me":
+        tickets = tickets.filter(assignee=user)
+    elif filters.owner == "none":
+        tickets = tickets.filter(assignee__isnull=True)
+    elif filters.owner is not None:
+        tickets = tickets.filter(assignee_id=filters.owner)
+    if filters.group == "none":
+        tickets = tickets.filter(group__isnull=True)
+    elif filters.group is not None:
+        tickets = tickets.filter(group_id=filters.group)
+    if filters.channel:
+        tickets = tickets.filter(channel=filters.channel)
+    if filters.priority:
+        tickets = tickets.filter(priority=filters.priority)
+    if filters.customer:
+        tickets = tickets.filter(customer_id=filters.customer)
+    if filters.tags:
+        tickets = tickets.filter(tags__contains=list(filters.tags))
+    if filters.text:
+        tickets = search.filter_tickets(tickets, filters.text)
+    return tickets
+
+
+def ticket_get(*, user: User, number: int, action: Action = Action.VIEW) -> Ticket:
+    """A ticket the user may see (else 404, so numbers reveal nothing), and may act on."""
+    ticket = tickets_for_display().select_related("hand_back_to", "follow_up_of", "merged_into")
+    ticket = ticket.filter(number=number).first()
+    if ticket is None or not permissions.can(user, Action.VIEW, ticket):
+        raise NotFound(f"There is no ticket #{number} that you can see.")
+    permissions.require(user, action, ticket)
+    return ticket
+
+
+def messages_with_details() -> QuerySet[Message]:
+    return Message.objects.select_related("author_user", "author_customer").prefetch_related(
+        Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
+    )
+
+
+def ticket_messages(ticket: Ticket) -> list[Message]:
+    return list(messages_with_details().filter(ticket=ticket).order_by("created_at", "id"))
+
+
+def ticket_timeline(*, ticket: Ticket, user: User) -> list[TimelineItem]:
+    """The whole story of a ticket for staff: messages, and - for those who may read
+    internal notes - events and internal comments, in time order."""
+    items = [TimelineItem("message", m.created_at, m.pk, m) for m in ticket_messages(ticket)]
+    if permissions.can(user, Action.VIEW_INTERNAL, ticket):
+        items += [
+            TimelineItem("event", e.created_at, e.pk, e)
+            for e in TicketEvent.objects.filter(ticket=ticket)
+            .select_related("actor", "actor_customer")
+            .order_by("created_at", "id")
+        ]
+        for source in hooks.timeline_sources():
+            items += source([ticket], user)
+    order = {"message": 0, "comment": 1, "event": 2}
+    return sorted(items, key=lambda i: (i.created_at, order.get(i.kind, 3), i.id))
+
+
+def customer_list(*, user: User, text: str = "") -> QuerySet[Customer]:
+    if not permissions.can_see_customer_directory(user):
+        raise Forbidden("Only agents can browse customers.")
+    customers = Customer.objects.filter(merged_into__isnull=True)
+    text = text.strip()
+    if text:
+        matches_identity = CustomerIdentity.objects.filter(value__icontains=text).values(
+            "customer_id"
+        )
+        customers = customers.filter(Q(name__icontains=text) | Q(pk__in=matches_identity))
+    return customers.annotate(
+        ticket_count=Count("tickets"),
+        open_ticket_count=Count("tickets", filter=Q(tickets__status__in=OPEN_STATUSES)),
+    ).prefetch_related(Prefetch("identities", queryset=CustomerIdentity.objects.order_by("id")))
+
+
+def customer_get(*, user: User, customer_id: int) -> Customer:
+    """A customer with identities and every ticket on every channel, newest first."""
+    if not permissions.can_see_customer_directory(user):
+        raise Forbidden("Only agents can open customer pages.")
+    customer = (
+        Customer.objects.filter(pk=customer_id)
+        .select_related("merged_into")
+        .prefetch_related(
+            Prefetch("identities", queryset=CustomerIdentity.objects.order_by("id")),
+            Prefetch(
+                "tickets",
+                queryset=tickets_for_display().order_by("-number"),
+                to_attr="all_tickets",
+            ),
+        )
+        .first()
+    )
+    if customer is None:
+        raise NotFound(f"There is no customer {customer_id}.")
+    return customer
+
+
+def customer_resolve(customer: Customer) -> Customer:
+    """Follow merges to the customer who lives on."""
+    seen = set()
+    while customer.merged_into_id is not None and customer.pk not in seen:
+        seen.add(customer.pk)
+        customer = Customer.objects.get(pk=customer.merged_into_id)
+    return customer

@@ -1,0 +1,203 @@
+"""Opening tickets: from a customer's message, or by an agent on a customer's behalf."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+
+from helpdesk.errors import ApplicationError
+from tickets import events, permissions, search
+from tickets import realtime as ticket_realtime
+from tickets.events import user_ref
+from tickets.models import (
+    Channel,
+    Customer,
+    Direction,
+    EventKind,
+    Message,
+    Priority,
+    Status,
+    Ticket,
+    TicketParticipant,
+)
+from tickets.permissions import Action
+from tickets.sanitize import html_to_text, sanitize_html
+from tickets.services import attachments as attachment_service
+from tickets.services.customers import identity_texts
+from tickets.services.participants import involve
+from tickets.services.properties import normalize_tags
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from accounts.models import User
+    from tickets.models import Group
+    from tickets.services.attachments import NewAttachment
+
+SUBJECT_FROM_TEXT_CHARS = 80
+
+
+def subject_from(subject: str, text: str) -> str:
+    subject = " ".join((subject or "").split())
+    if subject:
+        return subject[:255]
+    first_line = " ".join((text or "").strip().split("\n")[0].split())
+    if len(first_line) > SUBJECT_FROM_TEXT_CHARS:
+        first_line = first_line[: SUBJECT_FROM_TEXT_CHARS - 1].rstrip() + "…"
+    return first_line or "(no subject)"
+
+
+def open_ticket(
+    *,
+    customer: Customer,
+    subject: str,
+    channel: str,
+    now: datetime,
+    group: Group | None = None,
+    assignee: User | None = None,
+    priority: int = Priority.NORMAL,
+    tags: Sequence[str] = (),
+    follow_up_of: Ticket | None = None,
+    by: User | None = None,
+) -> Ticket:
+    """Insert a ticket and its `created` event. The number comes from the sequence."""
+    ticket = Ticket.objects.create(
+        subject=subject,
+        channel=channel,
+        customer=customer,
+        group=group,
+        assignee=assignee,
+        priority=priority,
+        tags=list(tags),
+        status=Status.OPEN if assignee is not None else Status.NEW,
+        follow_up_of=follow_up_of,
+        created_at=now,
+        updated_at=now,
+    )
+    events.record(
+        ticket,
+        kind=EventKind.CREATED,
+        by=by,
+        by_customer=None if by else customer,
+        new={
+            "channel": channel,
+            "group": group.name if group else None,
+            "owner": user_ref(assignee),
+            "follow_up_of": follow_up_of.number if follow_up_of else None,
+        },
+    )
+    if follow_up_of is not None:
+        events.record(
+            follow_up_of,
+            kind=EventKind.FOLLOW_UP,
+            by=by,
+            by_customer=None if by else customer,
+            new={"number": ticket.number, "id": ticket.pk},
+        )
+    if assignee is not None:
+        involve(ticket=ticket, user=assignee, reason=TicketParticipant.Reason.OWNER)
+    search.append_to_search_vector(
+        ticket.pk, [subject, *identity_texts(customer, list(customer.identities.all()))]
+    )
+    return ticket
+
+
+def add_customer_message(
+    *,
+    ticket: Ticket,
+    customer: Customer,
+    channel: str,
+    text: str,
+    html: str = "",
+    external_id: str = "",
+    sender_address: str = "",
+    is_auto_generated: bool = False,
+    attachments: Sequence[NewAttachment] = (),
+    now: datetime,
+) -> Message:
+    clean_html = sanitize_html(html)
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Direction.IN,
+        channel=channel,
+        author_customer=customer,
+        sender_address=sender_address,
+        text=text or html_to_text(clean_html),
+        html=clean_html,
+        external_id=external_id,
+        is_auto_generated=is_auto_generated,
+        created_at=now,
+    )
+    attachment_service.store(message=message, attachments=attachments)
+    search.append_to_search_vector(ticket.pk, [message.text, *(a.name for a in attachments)])
+    return message
+
+
+@dataclass(frozen=True)
+class CreatedTicket:
+    ticket: Ticket
+    message: Message
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    by: User,
+    customer: Customer,
+    subject: str,
+    text: str,
+    channel: str = Channel.PHONE,
+    priority: int = Priority.NORMAL,
+    group: Group | None = None,
+    assignee: User | None = None,
+    tags: Sequence[str] = (),
+    attachments: Sequence[NewAttachment] = (),
+) -> CreatedTicket:
+    """An agent opens a ticket for a customer (a phone call, a walk-in, a chat elsewhere):
+    the first message is the customer's request as the agent took it down."""
+    permissions.require(by, Action.CREATE_TICKET)
+    text = (text or "").strip()
+    if not text:
+        raise ApplicationError("Write down what the customer asked for.")
+    if channel not in Channel.values:
+        raise ApplicationError(
+            f'Unknown channel "{channel}"; use one of {", ".join(Channel.values)}.'
+        )
+    if customer.merged_into_id is not None:
+        raise ApplicationError(
+            f"This customer was merged into customer {customer.merged_into_id}; "
+            "open the ticket there."
+        )
+    if assignee is not None and (not assignee.is_active or not assignee.is_agent):
+        raise ApplicationError(f"{assignee} cannot own tickets; choose an active agent.")
+    if group is not None and not group.is_active:
+        raise ApplicationError(f"The group {group} is archived.")
+    attachment_service.check_sizes(attachments)
+    now = timezone.now()
+    ticket = open_ticket(
+        customer=customer,
+        subject=subject_from(subject, text),
+        channel=channel,
+        now=now,
+        group=group,
+        assignee=assignee,
+        priority=priority,
+        tags=normalize_tags(tags),
+        by=by,
+    )
+    message = add_customer_message(
+        ticket=ticket,
+        customer=customer,
+        channel=channel,
+        text=text,
+        attachments=attachments,
+        now=now,
+    )
+    ticket.last_customer_message_at = now
+    ticket.save(update_fields=["last_customer_message_at"])
+    ticket_realtime.ticket_created(ticket)
+    return CreatedTicket(ticket=ticket, message=message)

@@ -1,0 +1,201 @@
+"""Turning a customer's normalized message into a ticket message, exactly once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from helpdesk.errors import PayloadTooLarge
+from tickets import events
+from tickets import realtime as ticket_realtime
+from tickets.models import Customer, EventKind, Message, Status, Ticket
+from tickets.services import attachments as attachment_service
+from tickets.services.attachments import NewAttachment
+from tickets.services.common import lock_ticket, move_status
+from tickets.services.creation import add_customer_message, open_ticket, subject_from
+from tickets.services.customers import customer_find_or_create
+
+if TYPE_CHECKING:
+    from tickets.models import Group
+    from tickets.types import NormalizedMessage
+
+MAX_MERGE_HOPS = 20
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    ticket: Ticket
+    message: Message
+    ticket_created: bool
+    duplicate: bool
+    # The ticket this one continues or was refused to join (a quoted number of a stranger).
+    linked_to: Ticket | None = None
+
+
+def _follow_merges(ticket: Ticket) -> Ticket:
+    hops = 0
+    while ticket.merged_into_id is not None and hops < MAX_MERGE_HOPS:
+        ticket = Ticket.objects.defer("search_vector").get(pk=ticket.merged_into_id)
+        hops += 1
+    return ticket
+
+
+def _is_participant(ticket: Ticket, customer: Customer, sender_value: str) -> bool:
+    if ticket.customer_id == customer.pk:
+        return True
+    return Message.objects.filter(ticket=ticket, sender_address=sender_value).exists()
+
+
+def find_thread(
+    message: NormalizedMessage, customer: Customer, sender_value: str
+) -> tuple[Ticket | None, Ticket | None]:
+    """Which ticket this message continues, and which one it names but may not join."""
+    hints = message.hints
+    if hints.external_ids:
+        earlier = (
+            Message.objects.filter(channel=message.channel, external_id__in=hints.external_ids)
+            .select_related("ticket")
+            .order_by("-created_at")
+            .first()
+        )
+        if earlier is not None:
+            return _follow_merges(earlier.ticket), None
+    if hints.ticket_number is not None:
+        named = Ticket.objects.defer("search_vector").filter(number=hints.ticket_number).first()
+        if named is not None:
+            named = _follow_merges(named)
+            if _is_participant(named, customer, sender_value):
+                return named, None
+            # Anyone can copy a ticket number into a subject: a stranger gets a new ticket,
+            # linked so the agent sees the connection, never a seat in someone else's thread.
+            return None, named
+    if hints.conversation:
+        latest = (
+            Ticket.objects.defer("search_vector")
+            .filter(customer=customer, channel=message.channel)
+            .order_by("-number")
+            .first()
+        )
+        if latest is not None:
+            return _follow_merges(latest), None
+    return None, None
+
+
+def _attachments(message: NormalizedMessage) -> tuple[list[NewAttachment], list[str]]:
+    """Attachments within the size limit, and notes for the ones that were not kept.
+
+    An oversized file must not cost the customer their message: the message is stored, the
+    agent sees which file was refused and why.
+    """
+    kept, refused = [], []
+    for a in message.attachments:
+        new = NewAttachment(a.name, a.content_type, a.content, a.content_id, a.is_inline)
+        try:
+            attachment_service.check_sizes([new])
+        except PayloadTooLarge as error:
+            refused.append(error.message)
+        else:
+            kept.append(new)
+    return kept, refused
+
+
+@transaction.atomic
+def _ingest(message: NormalizedMessage, group: Group | None) -> IngestResult:
+    customer, identity, _ = customer_find_or_create(
+        kind=message.sender_kind,
+        value=message.sender_value,
+        name=message.sender_name,
+        language=message.language,
+        display=message.sender_display,
+    )
+    now = message.received_at or timezone.now()
+    ticket, linked = find_thread(message, customer, identity.value)
+    follow_up_of = linked
+    if ticket is not None and ticket.status == Status.CLOSED:
+        follow_up_of, ticket = ticket, None
+
+    attachments, refused = _attachments(message)
+    text = message.text
+    if refused:
+        text = (text + "\n\n" if text else "") + "\n".join(f"[{note}]" for note in refused)
+
+    created = ticket is None
+    if created:
+        ticket = open_ticket(
+            customer=customer,
+            subject=subject_from(message.subject, message.text),
+            channel=message.channel,
+            now=now,
+            group=group,
+            follow_up_of=follow_up_of,
+        )
+        fields = []
+    else:
+        ticket = lock_ticket(ticket)
+        fields = []
+        if ticket.status in (Status.SOLVED, Status.PENDING, Status.ON_HOLD):
+            # The customer answered: the ball is back with the team.
+            kind = (
+                EventKind.REOPENED if ticket.status == Status.SOLVED else EventKind.STATUS_CHANGED
+            )
+            fields = move_status(ticket, Status.OPEN, now=now, by_customer=customer, kind=kind)
+        events.record(ticket, kind=EventKind.CUSTOMER_REPLIED, by_customer=customer)
+
+    sender_address = identity.value if identity.customer_id != ticket.customer_id else ""
+    stored = add_customer_message(
+        ticket=ticket,
+        customer=customer,
+        channel=message.channel,
+        text=text,
+        html=message.html,
+        external_id=message.external_id[:500],
+        sender_address=sender_address,
+        is_auto_generated=message.is_auto_generated,
+        attachments=attachments,
+        now=now,
+    )
+    ticket.last_customer_message_at = now
+    ticket.updated_at = max(ticket.updated_at, now)
+    ticket.save(update_fields=[*fields, "last_customer_message_at", "updated_at"])
+    if created:
+        ticket_realtime.ticket_created(ticket)
+    else:
+        ticket_realtime.ticket_updated(ticket, changed=["messages", *fields])
+    ticket_realtime.message_created(stored, ticket)
+    return IngestResult(ticket, stored, created, duplicate=False, linked_to=linked)
+
+
+def _existing(message: NormalizedMessage) -> IngestResult | None:
+    if not message.external_id:
+        return None
+    found = (
+        Message.objects.filter(channel=message.channel, external_id=message.external_id[:500])
+        .select_related("ticket")
+        .first()
+    )
+    if found is None:
+        return None
+    return IngestResult(found.ticket, found, ticket_created=False, duplicate=True)
+
+
+def ticket_ingest(*, message: NormalizedMessage, group: Group | None = None) -> IngestResult:
+    """Find or create the customer, find the thread, append or open a ticket.
+
+    Idempotent by the channel's external id: the same email, update or token delivered
+    twice (even at the same moment) makes one message. Runs in its own transaction.
+    """
+    existing = _existing(message)
+    if existing is not None:
+        return existing
+    try:
+        return _ingest(message, group)
+    except IntegrityError:
+        # A concurrent delivery of the same message won the unique index; ours rolled back
+        # whole (customer, ticket and all), and the winner's result is what we report.
+        existing = _existing(message)
+        if existing is None:
+            raise
+        return existing

@@ -1,0 +1,89 @@
+"""Merging two tickets about the same request into one thread."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+
+from helpdesk.errors import ApplicationError
+from tickets import events, permissions, search
+from tickets import realtime as ticket_realtime
+from tickets.models import EventKind, Message, Status, Ticket, TicketParticipant
+from tickets.permissions import Action
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+@transaction.atomic
+def ticket_merge(*, source: Ticket, into: Ticket, by: User) -> Ticket:
+    """Move `source`'s conversation into `into` and close `source` as merged.
+
+    Messages move with their ids (so email threading keeps working); apps that own other
+    parts of a ticket (internal comments) move theirs on the `merged_from` event.
+    """
+    if source.pk == into.pk:
+        raise ApplicationError("A ticket cannot be merged into itself.")
+    locked = {
+        t.pk: t
+        for t in Ticket.objects.select_for_update()
+        .defer("search_vector")
+        .filter(pk__in=sorted([source.pk, into.pk]))
+        .order_by("pk")
+    }
+    source, into = locked[source.pk], locked[into.pk]
+    permissions.require(by, Action.MERGE, source)
+    permissions.require(by, Action.MERGE, into)
+    for ticket in (source, into):
+        if ticket.merged_into_id is not None:
+            raise ApplicationError(f"#{ticket.number} was already merged into another ticket.")
+        if ticket.status == Status.CLOSED:
+            raise ApplicationError(f"#{ticket.number} is closed; closed tickets cannot be merged.")
+
+    now = timezone.now()
+    Message.objects.filter(ticket=source).update(ticket=into)
+    TicketParticipant.objects.bulk_create(
+        [
+            TicketParticipant(ticket=into, user_id=p.user_id, reason=p.reason)
+            for p in source.participants.all()
+        ],
+        ignore_conflicts=True,
+    )
+    search.merge_search_vectors(source_id=source.pk, into_id=into.pk)
+
+    into.tags = into.tags + [t for t in source.tags if t not in into.tags]
+    into.last_customer_message_at = max(
+        (d for d in (into.last_customer_message_at, source.last_customer_message_at) if d),
+        default=None,
+    )
+    into.first_response_at = min(
+        (d for d in (into.first_response_at, source.first_response_at) if d), default=None
+    )
+    into.updated_at = now
+    into.save(update_fields=["tags", "last_customer_message_at", "first_response_at", "updated_at"])
+
+    old_status = source.status
+    source.status = Status.CLOSED
+    source.closed_at = now
+    source.merged_into = into
+    source.updated_at = now
+    source.save(update_fields=["status", "closed_at", "merged_into", "updated_at"])
+
+    events.record(
+        source,
+        kind=EventKind.MERGED_INTO,
+        by=by,
+        old={"status": old_status},
+        new={"id": into.pk, "number": into.number},
+    )
+    events.record(
+        into,
+        kind=EventKind.MERGED_FROM,
+        by=by,
+        old={"id": source.pk, "number": source.number},
+    )
+    ticket_realtime.ticket_updated(source, changed=["status", "merged_into"])
+    ticket_realtime.ticket_updated(into, changed=["messages", "tags"])
+    return into

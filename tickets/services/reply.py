@@ -1,0 +1,122 @@
+"""Replying to the customer through the ticket's channel, via the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+
+from helpdesk.errors import ApplicationError
+from tickets import events, hooks, permissions, search
+from tickets import realtime as ticket_realtime
+from tickets.events import user_ref
+from tickets.models import DeliveryStatus, Direction, EventKind, Message, Status, Ticket
+from tickets.permissions import Action
+from tickets.sanitize import html_to_text, sanitize_html, text_to_html
+from tickets.services import attachments as attachment_service
+from tickets.services.common import check_transition, lock_ticket, move_status
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from tickets.services.attachments import NewAttachment
+
+
+@transaction.atomic
+def ticket_reply(
+    *,
+    ticket: Ticket,
+    by: User,
+    text: str = "",
+    html: str = "",
+    attachments: Sequence[NewAttachment] = (),
+    status: str | None = None,
+) -> Message:
+    """Write a public reply and queue it for delivery, in one transaction.
+
+    The outbox row commits with the message, so a reply is never lost between the database
+    and the channel; the delivery task sends it after commit. `status` is "send and set".
+    """
+    clean_html = sanitize_html(html)
+    text = (text or "").strip() or html_to_text(clean_html)
+    if not text and not attachments:
+        raise ApplicationError("Write a reply or attach a file.")
+    ticket = lock_ticket(ticket)
+    permissions.require(by, Action.REPLY, ticket)
+    if ticket.merged_into_id is not None:
+        raise ApplicationError(
+            "This ticket was merged into another one; reply there so the customer gets one thread."
+        )
+    if ticket.status == Status.CLOSED:
+        raise ApplicationError(
+            "This ticket is closed. Open a new ticket for the customer to write to them again."
+        )
+    after_reply = Status.OPEN if ticket.status == Status.NEW else ticket.status
+    if status is not None and status != after_reply:
+        check_transition(Ticket(status=after_reply), status)  # refuse before writing anything
+    attachment_service.check_sizes(attachments)
+    router = hooks.outbound_router()
+    route = router.route(ticket)  # refuses, with what to do, when the customer is unreachable
+
+    now = timezone.now()
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Direction.OUT,
+        channel=route.channel,
+        author_user=by,
+        text=text,
+        html=clean_html or text_to_html(text),
+        delivery_status=DeliveryStatus.QUEUED,
+        created_at=now,
+    )
+    attachment_service.store(message=message, attachments=attachments)
+    router.enqueue(message, route)
+
+    fields = ["updated_at"]
+    ticket.updated_at = now
+    if ticket.first_response_at is None:
+        ticket.first_response_at = now
+        fields.append("first_response_at")
+    events.record(
+        ticket,
+        kind=EventKind.REPLIED,
+        by=by,
+        new={"message_id": message.pk, "channel": route.channel},
+    )
+    if ticket.assignee_id is None:
+        # Whoever answers an unowned ticket owns it: one owner, and nobody answers twice.
+        ticket.assignee = by
+        fields.append("assignee")
+        events.record(ticket, kind=EventKind.ASSIGNED, by=by, old=None, new=user_ref(by))
+    if ticket.status == Status.NEW:
+        fields += move_status(ticket, Status.OPEN, now=now, by=by)
+    if status is not None and status != ticket.status:
+        fields += move_status(ticket, status, now=now, by=by)
+    ticket.save(update_fields=sorted(set(fields)))
+    search.append_to_search_vector(ticket.pk, [text])
+    ticket_realtime.message_created(message, ticket)
+    ticket_realtime.ticket_updated(ticket, changed=fields)
+    return message
+
+
+@transaction.atomic
+def message_set_delivery_status(*, message_id: int, status: str, error: str = "") -> Message:
+    """Record what the channel said about a reply; a failure lands on the ticket's timeline
+    where the agent sees it, with the provider's answer."""
+    message = Message.objects.select_for_update().select_related("ticket").get(pk=message_id)
+    if message.delivery_status == status and message.delivery_error == error:
+        return message
+    message.delivery_status = status
+    message.delivery_error = error[:2000]
+    message.save(update_fields=["delivery_status", "delivery_error"])
+    ticket = message.ticket
+    if status == DeliveryStatus.FAILED:
+        events.record(
+            ticket,
+            kind=EventKind.DELIVERY_FAILED,
+            new={"message_id": message.pk, "channel": message.channel},
+            note=message.delivery_error,
+        )
+    ticket_realtime.message_updated(message, ticket)
+    return message

@@ -1,0 +1,51 @@
+"""The normalized inbound message every channel adapter produces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class InboundAttachment:
+    name: str
+    content_type: str
+    content: bytes
+    content_id: str = ""
+    is_inline: bool = False
+
+
+@dataclass(frozen=True)
+class ThreadHints:
+    """What a channel knows about which conversation a message continues.
+
+    * `external_ids`: ids of earlier messages it replies to (email In-Reply-To/References).
+    * `ticket_number`: a number the customer quoted (`[#1234]` in a subject); honoured only
+      when the sender already takes part in that ticket.
+    * `conversation`: messengers have one running conversation per chat: append to the
+      customer's latest ticket on that channel unless it is closed.
+    """
+
+    external_ids: tuple[str, ...] = ()
+    ticket_number: int | None = None
+    conversation: bool = False
+
+
+@dataclass(frozen=True)
+class NormalizedMessage:
+    channel: str
+    sender_kind: str
+    sender_value: str
+    sender_name: str = ""
+    sender_display: str = ""
+    subject: str = ""
+    text: str = ""
+    html: str = ""
+    external_id: str = ""
+    attachments: tuple[InboundAttachment, ...] = ()
+    hints: ThreadHints = field(default_factory=ThreadHints)
+    is_auto_generated: bool = False
+    language: str = ""
+    received_at: datetime | None = None
+    # Addresses also on the message (email Cc): they may continue this thread.
+    other_participants: tuple[str, ...] = ()
