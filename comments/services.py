@@ -94,6 +94,7 @@ def comment_create(*, ticket: Ticket, by: User, text: str) -> InternalComment:
 def comment_and_hand_back(*, ticket: Ticket, by: User, text: str) -> InternalComment:
     """Internal staff answer the question they were handed and give the ticket back, in one
     step: both happen or neither."""
+    ticket = lock_ticket(ticket)
     permissions.require(by, Action.HAND_BACK, ticket)
     comment = comment_create(ticket=ticket, by=by, text=text)
     ticket_hand_back(ticket=ticket, by=by, note=comment.text[:500])

@@ -68,8 +68,12 @@ def send_now(event: RealtimeEvent) -> None:
     if layer is None:
         return
     message = {"type": "realtime.event", "event": asdict(event)}
-    try:
+
+    async def send_to_groups() -> None:
         for group in event.groups():
-            async_to_sync(layer.group_send)(group, message)
+            await layer.group_send(group, message)
+
+    try:
+        async_to_sync(send_to_groups)()  # one event loop for all groups, not one per group
     except Exception:  # the change is committed; the browser will catch up on next load
         logger.warning("real-time publish failed for %s", event.type, exc_info=True)

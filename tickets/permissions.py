@@ -151,7 +151,7 @@ def require(user: User | None, action: Action | str, ticket: Ticket | None = Non
         return
     action = Action(action)
     message = DENIED_MESSAGES[action]
-    if _active(user) and user.is_internal and action not in READ_ACTIONS:
+    if _active(user) and user.is_internal and action in WORK_ACTIONS:
         message += INTERNAL_STAFF_HINT
     raise Forbidden(message, extra={"action": str(action)})
 

@@ -24,8 +24,11 @@ class NewAttachment:
         return len(self.content) if isinstance(self.content, bytes) else self.content.size
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
+def human_size(size: int) -> str:
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.1f}".rstrip("0").rstrip(".") + f" {unit}"
+    return f"{size} bytes"
 
 
 def check_sizes(attachments: Iterable[NewAttachment]) -> None:
@@ -34,8 +37,8 @@ def check_sizes(attachments: Iterable[NewAttachment]) -> None:
     for attachment in attachments:
         if attachment.size > limit:
             raise PayloadTooLarge(
-                f'"{attachment.name}" is {_megabytes(attachment.size)} MB; attachments may be '
-                f"at most {_megabytes(limit)} MB. Share a link to the file instead.",
+                f'"{attachment.name}" is {human_size(attachment.size)}; attachments may be '
+                f"at most {human_size(limit)}. Share a link to the file instead.",
                 extra={"name": attachment.name, "size": attachment.size, "limit": limit},
             )
 

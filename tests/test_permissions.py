@@ -1,0 +1,146 @@
+"""The permission matrix: every role against every action, through the services and
+through the API. One module decides; both paths must agree with this table."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from comments.services import comment_and_hand_back, comment_create
+from helpdesk.errors import ApplicationError, Forbidden, NotFound
+from tests.conftest import inbound
+from tickets import permissions, services
+from tickets.permissions import Action
+
+# The ticket sits in the agent's group and was handed by the agent to `internal` with a
+# question (so `internal` owns it and may hand it back).
+MATRIX = """
+action     admin  agent  other_agent  internal  internal_other  anonymous
+view         Y      Y         Y          Y            N             N
+reply        Y      Y         N          N            N             N
+comment      Y      Y         Y          Y            N             N
+assign       Y      Y         N          N            N             N
+hand_off     Y      Y         N          N            N             N
+hand_back    Y      N         N          Y            N             N
+status       Y      Y         N          N            N             N
+priority     Y      Y         N          N            N             N
+tags         Y      Y         N          N            N             N
+merge        Y      Y         N          N            N             N
+admin        Y      N         N          N            N             N
+"""
+_rows = [line.split() for line in MATRIX.strip().splitlines()]
+CASES = [
+    (row[0], role, cell == "Y")
+    for row in _rows[1:]
+    for role, cell in zip(_rows[0][1:], row[1:], strict=True)
+]
+
+
+@pytest.fixture
+def people(admin_user, agent, colleague, other_agent, internal, internal_other):
+    return {
+        "admin": admin_user,
+        "agent": agent,
+        "colleague": colleague,
+        "other_agent": other_agent,
+        "internal": internal,
+        "internal_other": internal_other,
+        "anonymous": AnonymousUser(),
+    }
+
+
+@pytest.fixture
+def tickets(people, support):
+    agent = people["agent"]
+    ticket = services.ticket_ingest(message=inbound(external_id="<t@m>"), group=support).ticket
+    services.ticket_hand_off(ticket=ticket, by=agent, to_user=people["internal"], note="Q?")
+    other = services.ticket_ingest(message=inbound(external_id="<o@m>"), group=support).ticket
+    return ticket, other
+
+
+def via_service(action, user, ticket, other, people):
+    run = {
+        "view": lambda: permissions.require(user, Action.VIEW, ticket),
+        "reply": lambda: services.ticket_reply(ticket=ticket, by=user, text="Hello"),
+        "comment": lambda: comment_create(ticket=ticket, by=user, text="A note"),
+        "assign": lambda: services.ticket_assign(ticket=ticket, owner=people["colleague"], by=user),
+        "hand_off": lambda: services.ticket_hand_off(
+            ticket=ticket, by=user, to_user=people["colleague"], note="Yours"),
+        "hand_back": lambda: comment_and_hand_back(ticket=ticket, by=user, text="Answer"),
+        "status": lambda: services.ticket_set_status(ticket=ticket, status="pending", by=user),
+        "priority": lambda: services.ticket_set_priority(ticket=ticket, priority="high", by=user),
+        "tags": lambda: services.ticket_set_tags(ticket=ticket, by=user, add=["vip"]),
+        "merge": lambda: services.ticket_merge(source=other, into=ticket, by=user),
+        "admin": lambda: permissions.require(user, Action.ADMIN),
+    }[action]  # fmt: skip
+    try:
+        run()
+    except (Forbidden, NotFound):
+        return False
+    return True
+
+
+@pytest.mark.parametrize(("action", "role", "allowed"), CASES)
+def test_matrix_through_the_services(people, tickets, action, role, allowed):
+    ticket, other = tickets
+    assert via_service(action, people[role], ticket, other, people) is allowed
+
+
+def api_call(client, action, ticket, other, people):
+    base = f"/api/v1/tickets/{ticket.number}/"
+    calls = {
+        "view": ("get", base, None),
+        "reply": ("post", base + "reply/", {"text": "Hello"}),
+        "comment": ("post", base + "comments/", {"text": "A note"}),
+        "assign": ("post", base + "assign/", {"owner": people["colleague"].pk}),
+        "hand_off": ("post", base + "hand-off/", {"to_user": people["colleague"].pk, "note": "Go"}),
+        "hand_back": ("post", base + "hand-back/", {"text": "Answer"}),
+        "status": ("post", base + "status/", {"status": "pending"}),
+        "priority": ("post", base + "priority/", {"priority": "high"}),
+        "tags": ("post", base + "tags/", {"add": ["vip"]}),
+        "merge": ("post", f"/api/v1/tickets/{other.number}/merge/", {"into": ticket.number}),
+    }  # fmt: skip
+    method, url, data = calls[action]
+    return getattr(client, method)(url, data, format="json")
+
+
+@pytest.mark.parametrize(("action", "role", "allowed"), CASES)
+def test_matrix_through_the_api(people, tickets, client, api, action, role, allowed):
+    ticket, other = tickets
+    user = people[role]
+    if action == "admin":
+        if role != "anonymous":
+            client.force_login(user)
+        response = client.get("/admin/tickets/ticket/")
+        assert (response.status_code == 200) is allowed
+        return
+    response = api_call(api(user if role != "anonymous" else None), action, ticket, other, people)
+    if allowed:
+        assert response.status_code in (200, 201), response.content
+    else:
+        assert response.status_code in (401, 403, 404), response.content
+        assert response.json()["message"]
+
+
+def test_refusals_say_what_internal_staff_can_do(tickets, internal):
+    ticket, _ = tickets
+    with pytest.raises(Forbidden, match="Internal staff can read the tickets they are involved"):
+        services.ticket_reply(ticket=ticket, by=internal, text="Hi customer")
+
+
+def test_an_unseen_ticket_answers_404_not_403(tickets, internal_other, api):
+    ticket, _ = tickets
+    response = api(internal_other).get(f"/api/v1/tickets/{ticket.number}/")
+    assert response.status_code == 404
+    assert response.json()["message"] == f"There is no ticket #{ticket.number} that you can see."
+
+
+def test_deactivated_people_can_do_nothing(tickets, agent):
+    ticket, _ = tickets
+    agent.is_active = False
+    agent.save()
+    assert not any(
+        permissions.can(agent, action, ticket)
+        for action in Action
+        if action not in permissions.TICKETLESS_ACTIONS
+    )
+    with pytest.raises(ApplicationError):
+        services.ticket_set_status(ticket=ticket, status="pending", by=agent)
