@@ -156,6 +156,8 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Support <support@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# The domain of our Message-IDs; by default the domain of DEFAULT_FROM_EMAIL.
+HELPDESK_EMAIL_DOMAIN = env.str("HELPDESK_EMAIL_DOMAIN", default="")
 
 # --- Celery ------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)

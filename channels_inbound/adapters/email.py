@@ -22,9 +22,8 @@ MAX_REFERENCES = 20
 
 
 def email_domain() -> str:
-    configured = getattr(settings, "HELPDESK_EMAIL_DOMAIN", "")
-    if configured:
-        return configured
+    if settings.HELPDESK_EMAIL_DOMAIN:
+        return settings.HELPDESK_EMAIL_DOMAIN
     address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     return address.rpartition("@")[2] or "localhost"
 
