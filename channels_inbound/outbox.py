@@ -168,13 +168,16 @@ def sweep(*, now: datetime | None = None, batch: int = 500) -> int:
     from channels_inbound.tasks import deliver as deliver_task
 
     now = now or timezone.now()
+    # Rescued deliveries are due at once; the others get 30 s of grace, so a sweep never
+    # races the task that was enqueued for them a moment ago.
+    due_before = now - timedelta(seconds=30)
     OutboundDelivery.objects.filter(
         status=OutboundDelivery.Status.SENDING, updated_at__lt=now - STALE_SENDING
-    ).update(status=OutboundDelivery.Status.RETRY, next_attempt_at=now, updated_at=now)
+    ).update(status=OutboundDelivery.Status.RETRY, next_attempt_at=due_before, updated_at=now)
     due = list(
         OutboundDelivery.objects.filter(
             status__in=[OutboundDelivery.Status.QUEUED, OutboundDelivery.Status.RETRY],
-            next_attempt_at__lte=now - timedelta(seconds=30),
+            next_attempt_at__lte=due_before,
         )
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:batch]

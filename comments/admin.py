@@ -24,3 +24,10 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
     raw_id_fields = ("user", "ticket", "comment", "actor")
     list_select_related = ("user", "ticket", "actor")
+
+
+@admin.register(Mention)
+class MentionAdmin(admin.ModelAdmin):
+    list_display = ("comment", "user")
+    raw_id_fields = ("comment", "user")
+    list_select_related = ("comment", "user")

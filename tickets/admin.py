@@ -99,6 +99,14 @@ class AttachmentInline(admin.TabularInline):
     can_delete = False
 
 
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ("name", "content_type", "size", "message", "created_at")
+    search_fields = ("name", "sha256")
+    raw_id_fields = ("message",)
+    readonly_fields = ("sha256", "size")
+
+
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
     list_display = ("id", "ticket", "direction", "channel", "delivery_status", "created_at")

@@ -7,6 +7,7 @@ from collections import deque
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from accounts.models import User
 from helpdesk.realtime import AGENTS_GROUP, ticket_group, user_group
 from tickets import permissions
 from tickets.models import Ticket
@@ -66,22 +67,30 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
                 {"type": event["type"], "ticket_id": event["ticket_id"], **event["payload"]}
             )
 
+    def _current_user(self) -> User | None:
+        """The user as they are now: a socket lives for hours, and a role, a group, an
+        involvement or the account itself may change meanwhile."""
+        return User.objects.filter(pk=self.user.pk, is_active=True).first()
+
     @database_sync_to_async
     def _viewable_ticket_id(self, number) -> int | None:
         if not isinstance(number, int):
             return None
         ticket = Ticket.objects.defer("search_vector").filter(number=number).first()
-        if ticket is None or not permissions.can(self.user, Action.VIEW, ticket):
+        if ticket is None or not permissions.can(self._current_user(), Action.VIEW, ticket):
             return None
         return ticket.pk
 
     @database_sync_to_async
     def _may_receive(self, event) -> bool:
         """Every event is re-checked against the permission module before it leaves."""
+        user = self._current_user()
+        if user is None:
+            return False
         if event["ticket_id"] is None:
-            return self.user.pk in event["user_ids"]
+            return user.pk in event["user_ids"]
         ticket = Ticket.objects.defer("search_vector").filter(pk=event["ticket_id"]).first()
         if ticket is None:
             return False
         action = Action.VIEW_INTERNAL if event["internal"] else Action.VIEW
-        return permissions.can(self.user, action, ticket)
+        return permissions.can(user, action, ticket)
