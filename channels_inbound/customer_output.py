@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from tickets.models import Attachment, Message
 
@@ -37,7 +38,10 @@ def reply_subject(number: int, subject: str) -> str:
     return f"Re: [#{number}] {subject}"
 
 
-def reply_content(message: Message) -> CustomerReply:
+def reply_content(message: Message, address: str = "") -> CustomerReply:
+    """A reply as the customer receives it; `address` (theirs) makes the status-page link."""
+    from channels_inbound.status_links import status_url
+
     ticket = message.ticket
     language = ticket.customer.language or settings.LANGUAGE_CODE
     context = {
@@ -45,6 +49,7 @@ def reply_content(message: Message) -> CustomerReply:
         "text": message.text,
         "html": message.html,
         "agent": public_author_name(message),
+        "status_url": status_url(ticket.number, address) if address else "",
     }
     with translation.override(language):
         text = render_to_string("channels_inbound/email/reply.txt", context)
@@ -55,3 +60,47 @@ def reply_content(message: Message) -> CustomerReply:
         html=html,
         attachments=list(message.attachments.filter(is_inline=False).order_by("id")),
     )
+
+
+@dataclass(frozen=True)
+class PublicMessage:
+    """A message as the customer sees it: who (themselves, or an agent by first name), what,
+    when. Nothing else of the ticket is reachable from here."""
+
+    from_customer: bool
+    author: str
+    text: str
+    html: str
+    created_at: object
+    attachments: list[Attachment]
+
+
+# What each status means to the person waiting, in plain words.
+STATUS_WORDS = {
+    "new": _("Received — an agent will pick it up soon"),
+    "open": _("We are working on it"),
+    "pending": _("Waiting for your reply"),
+    "on_hold": _("Waiting for a third party — we will update you"),
+    "solved": _("Solved — reply if you still need help"),
+    "closed": _("Closed"),
+}
+
+
+def public_thread(ticket_id: int) -> list[PublicMessage]:
+    messages = (
+        Message.objects.filter(ticket_id=ticket_id)
+        .select_related("author_user")
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    )
+    return [
+        PublicMessage(
+            from_customer=m.direction == "in",
+            author="" if m.direction == "in" else public_author_name(m),
+            text=m.text,
+            html=m.html,
+            created_at=m.created_at,
+            attachments=[a for a in m.attachments.all() if not a.is_inline],
+        )
+        for m in messages
+    ]

@@ -44,6 +44,14 @@ class PayloadTooLarge(ApplicationError):
     status_code = 413
 
 
+class TooManyRequests(ApplicationError):
+    status_code = 429
+
+
+class Gone(ApplicationError):
+    status_code = 410
+
+
 def _flatten(detail: Any, prefix: str = "") -> list[str]:
     if isinstance(detail, dict):
         out: list[str] = []

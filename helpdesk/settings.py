@@ -182,6 +182,10 @@ CELERY_TASK_ROUTES = {
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE = {
+    "inbox-sweep": {
+        "task": "channels_inbound.tasks.sweep_inbox",
+        "schedule": 30.0,
+    },
     "outbox-sweep": {
         "task": "channels_inbound.tasks.sweep_outbox",
         "schedule": 60.0,
@@ -224,6 +228,10 @@ SPECTACULAR_SETTINGS = {
 
 # --- The helpdesk itself -----------------------------------------------------------------------
 HELPDESK_MAX_ATTACHMENT_BYTES = env.int("HELPDESK_MAX_ATTACHMENT_MB", default=25) * 1024 * 1024
+# The public web form: submissions per client address, e.g. "5/minute", "100/hour".
+HELPDESK_WEBFORM_RATE_LIMIT = env.str("HELPDESK_WEBFORM_RATE_LIMIT", default="5/minute")
+# How long the link to a customer's status page works.
+HELPDESK_STATUS_LINK_DAYS = env.int("HELPDESK_STATUS_LINK_DAYS", default=90)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -5,7 +5,6 @@ parallel never hear each other's events.
 """
 
 import os
-import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("DEBUG", "false")
@@ -19,7 +18,8 @@ from helpdesk.settings import *  # noqa: E402, F403
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-MEDIA_ROOT = tempfile.mkdtemp(prefix="helpdesk-test-media-")
+MEDIA_ROOT = BASE_DIR / "var" / "test" / f"media-{_worker}"  # noqa: F405
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
-STATIC_ROOT = tempfile.mkdtemp(prefix="helpdesk-test-static-")
+STATIC_ROOT = BASE_DIR / "var" / "test" / "static"  # noqa: F405
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)

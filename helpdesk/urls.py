@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from channels_inbound import views as public_views
 from comments.urls import urlpatterns as comment_api
 from helpdesk import views
 from tickets.api.urls import urlpatterns as ticket_api
@@ -23,6 +24,14 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
+    path("support/", public_views.support_form, name="support"),
+    path("status/<str:token>/", public_views.status_page, name="status"),
+    path(
+        "status/<str:token>/files/<int:attachment_id>/",
+        public_views.status_attachment,
+        name="status-attachment",
+    ),
+    path("api/v1/public/tickets/", public_views.PublicTicketApi.as_view(), name="public-ticket"),
     path("api/v1/", include((ticket_api + comment_api, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

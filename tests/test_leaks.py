@@ -90,3 +90,26 @@ def test_script_in_a_reply_stays_inert_in_the_email(busy_ticket, mailoutbox):
     html = customer_emails(mailoutbox)[0].alternatives[0][0]
     assert "<script" not in html and "alert(" not in html
     assert "<p>Public answer one</p>" in html
+
+
+def test_the_status_page_shows_the_conversation_and_nothing_internal(busy_ticket, client):
+    from channels_inbound.status_links import make_token
+
+    page = client.get(f"/status/{make_token(busy_ticket.number, 'marina@mail.example')}/")
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Public answer one" in html and "Public answer two" in html
+    for secret in SECRETS:
+        assert secret.lower() not in html.lower(), secret
+    # A customer page opens no websocket: there is no channel to leak through.
+    assert "/ws/" not in html and "WebSocket" not in html
+
+
+def test_the_web_form_answer_carries_only_number_link_and_thanks(client, support):
+    response = client.post(
+        "/api/v1/public/tickets/",
+        {"email": "x@mail.example", "text": "Hello"},
+        content_type="application/json",
+    )
+    assert set(response.json()) == {"number", "status_url", "message"}

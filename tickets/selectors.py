@@ -16,6 +16,7 @@ from tickets.models import (
     Attachment,
     Customer,
     CustomerIdentity,
+    Group,
     Message,
     Ticket,
     TicketEvent,
@@ -108,6 +109,11 @@ def ticket_timeline(*, ticket: Ticket, user: User) -> list[TimelineItem]:
             items += source([ticket], user)
     order = {"message": 0, "comment": 1, "event": 2}
     return sorted(items, key=lambda i: (i.created_at, order.get(i.kind, 3), i.id))
+
+
+def default_group() -> Group | None:
+    """Where new tickets wait when their channel names no group: the first line."""
+    return Group.objects.filter(is_active=True).order_by("tier", "name", "id").first()
 
 
 def customer_list(*, user: User, text: str = "") -> QuerySet[Customer]:

@@ -49,3 +49,6 @@ class NormalizedMessage:
     received_at: datetime | None = None
     # Addresses also on the message (email Cc): they may continue this thread.
     other_participants: tuple[str, ...] = ()
+    # A ticket number already promised to the customer (the web form answers at once, before
+    # the ticket exists): a new ticket takes this number.
+    reserved_number: int | None = None

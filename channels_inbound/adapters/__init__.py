@@ -26,5 +26,7 @@ def receiver(kind: str) -> Receiver | None:
 
 def register_builtin() -> None:
     from channels_inbound.adapters.email import EmailSender
+    from channels_inbound.adapters.webform import WebFormReceiver
 
     register_sender(EmailSender())
+    register_receiver(WebFormReceiver())

@@ -47,7 +47,7 @@ def earlier_email_ids(message: Message) -> list[tuple[str, str]]:
 
 def build_email(delivery: OutboundDelivery) -> EmailMultiAlternatives:
     message = delivery.message
-    reply = customer_output.reply_content(message)
+    reply = customer_output.reply_content(message, delivery.address)
     earlier = earlier_email_ids(message)
     references = [mid for mid, _ in earlier][-MAX_REFERENCES:]
     inbound = [mid for mid, direction in earlier if direction == Direction.IN]

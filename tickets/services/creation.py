@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from helpdesk.errors import ApplicationError
@@ -24,6 +24,7 @@ from tickets.models import (
     Ticket,
     TicketParticipant,
 )
+from tickets.models.tickets import TICKET_NUMBER_SEQUENCE
 from tickets.permissions import Action
 from tickets.sanitize import html_to_text, sanitize_html
 from tickets.services import attachments as attachment_service
@@ -63,9 +64,13 @@ def open_ticket(
     tags: Sequence[str] = (),
     follow_up_of: Ticket | None = None,
     by: User | None = None,
+    number: int | None = None,
 ) -> Ticket:
-    """Insert a ticket and its `created` event. The number comes from the sequence."""
+    """Insert a ticket and its `created` event. The number comes from the sequence (now, or
+    earlier when it was reserved for an answer that could not wait)."""
+    extra = {"number": number} if number is not None else {}
     ticket = Ticket.objects.create(
+        **extra,
         subject=subject,
         channel=channel,
         customer=customer,
@@ -104,6 +109,13 @@ def open_ticket(
         ticket.pk, [subject, *identity_texts(customer, list(customer.identities.all()))]
     )
     return ticket
+
+
+def reserve_ticket_number() -> int:
+    """Draw the next ticket number now, for a ticket that will be created later."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT nextval('{TICKET_NUMBER_SEQUENCE}')")
+        return cursor.fetchone()[0]
 
 
 def add_customer_message(

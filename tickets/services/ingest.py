@@ -131,6 +131,7 @@ def _ingest(message: NormalizedMessage, group: Group | None) -> IngestResult:
             now=now,
             group=group,
             follow_up_of=follow_up_of,
+            number=message.reserved_number,
         )
         fields = []
     else:

@@ -1,0 +1,196 @@
+"""Customer-facing pages and the public web-form endpoint. Thin: parse, call, render."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from channels_inbound import customer_output, status_links, webform
+from helpdesk.errors import ApplicationError
+from tickets.api.common import validated
+from tickets.api.serializers import StrictSerializer
+from tickets.models import Attachment, Ticket
+from tickets.services import NewAttachment
+
+
+def client_address(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def uploads(request) -> list[NewAttachment]:
+    return [
+        NewAttachment(name=f.name, content_type=f.content_type or "", content=f)
+        for f in request.FILES.getlist("attachments")
+    ]
+
+
+class PublicTicketInput(StrictSerializer):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    email = serializers.CharField(max_length=320)
+    subject = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    text = serializers.CharField(max_length=webform.MAX_TEXT)
+    website = serializers.CharField(
+        required=False, allow_blank=True, help_text="Honeypot: leave empty."
+    )
+    key = serializers.CharField(
+        required=False, max_length=64, help_text="Your id for this submission; repeats are ignored."
+    )
+    language = serializers.ChoiceField(choices=["en", "ru"], required=False)
+    attachments = serializers.ListField(child=serializers.FileField(), required=False)
+
+
+class PublicTicketOutput(serializers.Serializer):
+    number = serializers.IntegerField()
+    status_url = serializers.URLField()
+    message = serializers.CharField()
+
+
+class PublicTicketApi(APIView):
+    """The web form as an API, for a site's own contact form."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=PublicTicketInput,
+        responses={201: PublicTicketOutput},
+        summary="Public: submit a request (the web form)",
+    )
+    def post(self, request: Request) -> Response:
+        data = dict(request.data.items()) if hasattr(request.data, "items") else request.data
+        data.pop("attachments", None)
+        fields = validated(PublicTicketInput, data)
+        submission = webform.submit(
+            email=fields["email"],
+            text=fields["text"],
+            name=fields.get("name", ""),
+            subject=fields.get("subject", ""),
+            honeypot=fields.get("website", ""),
+            key=fields.get("key", ""),
+            language=fields.get("language") or get_language() or "",
+            attachments=uploads(request),
+            client=client_address(request),
+        )
+        return Response(
+            {
+                "number": submission.number,
+                "status_url": submission.status_url,
+                "message": f"We received your request #{submission.number}.",
+            },
+            status=200 if submission.duplicate else 201,
+        )
+
+
+def support_form(request: HttpRequest) -> HttpResponse:
+    context: dict = {"values": {}}
+    if request.method == "POST":
+        values = request.POST
+        try:
+            submission = webform.submit(
+                email=values.get("email", ""),
+                text=values.get("text", ""),
+                name=values.get("name", ""),
+                subject=values.get("subject", ""),
+                honeypot=values.get("website", ""),
+                key=values.get("key", ""),
+                language=get_language() or "",
+                attachments=uploads(request),
+                client=client_address(request),
+            )
+        except ApplicationError as error:
+            context.update(values=values, error=error.message)
+            return render(
+                request, "channels_inbound/support_form.html", context, status=error.status_code
+            )
+        return render(
+            request, "channels_inbound/submitted.html", {"submission": submission}, status=201
+        )
+    context["key"] = uuid.uuid4().hex
+    return render(request, "channels_inbound/support_form.html", context)
+
+
+def _link_or_error_page(request: HttpRequest, token: str):
+    try:
+        return status_links.read_token(token), None
+    except ApplicationError as error:
+        page = render(
+            request,
+            "channels_inbound/link_problem.html",
+            {"message": error.message, "expired": error.status_code == 410},
+            status=error.status_code,
+        )
+        return None, page
+
+
+def _live_ticket(number: int) -> Ticket | None:
+    ticket = Ticket.objects.defer("search_vector").filter(number=number).first()
+    seen = 0
+    while ticket is not None and ticket.merged_into_id is not None and seen < 10:
+        ticket = Ticket.objects.defer("search_vector").get(pk=ticket.merged_into_id)
+        seen += 1
+    return ticket
+
+
+def status_page(request: HttpRequest, token: str) -> HttpResponse:
+    link, problem = _link_or_error_page(request, token)
+    if problem is not None:
+        return problem
+    ticket = _live_ticket(link.number)
+    context = {"number": link.number, "token": token, "ticket": ticket}
+    if request.method == "POST" and ticket is not None:
+        try:
+            webform.submit_reply(
+                link=status_links.StatusLink(ticket.number, link.email),
+                text=request.POST.get("text", ""),
+                attachments=uploads(request),
+                client=client_address(request),
+                key=request.POST.get("key", ""),
+            )
+        except ApplicationError as error:
+            context.update(error=error.message, text=request.POST.get("text", ""))
+        else:
+            return redirect(f"{request.path}?sent=1")
+    if ticket is not None:
+        context.update(
+            status_words=customer_output.STATUS_WORDS[ticket.status],
+            thread=customer_output.public_thread(ticket.pk),
+            sent=request.GET.get("sent") == "1",
+        )
+    context["key"] = uuid.uuid4().hex
+    return render(
+        request,
+        "channels_inbound/status.html",
+        context,
+        status=400 if context.get("error") else 200,
+    )
+
+
+def status_attachment(request: HttpRequest, token: str, attachment_id: int) -> FileResponse:
+    link, problem = _link_or_error_page(request, token)
+    if problem is not None:
+        return problem
+    ticket = _live_ticket(link.number)
+    attachment = (
+        Attachment.objects.filter(pk=attachment_id, message__ticket=ticket, is_inline=False).first()
+        if ticket
+        else None
+    )
+    if attachment is None:
+        raise Http404("No such file on this request.")
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

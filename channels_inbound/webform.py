@@ -1,0 +1,179 @@
+"""Submitting the public web form, and replying from the status page.
+
+Each check refuses before anything is written: honeypot, rate limit, fields, attachment sizes.
+Then the ticket number is drawn, the files are stored, and the submission goes into the raw
+inbox. The customer gets the number and the link to the status page at once; a worker
+creates the ticket a moment later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from channels_inbound import inbox, status_links
+from channels_inbound.models import InboundEvent
+from helpdesk.errors import ApplicationError, Conflict, TooManyRequests
+from tickets.models import Channel, IdentityKind, Ticket
+from tickets.services.attachments import NewAttachment, check_sizes
+from tickets.services.creation import reserve_ticket_number
+from tickets.services.customers import normalize_identity
+
+MAX_ATTACHMENTS = 10
+MAX_TEXT = 50_000
+RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)\s*$")
+SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+@dataclass(frozen=True)
+class Submission:
+    number: int
+    status_url: str
+    duplicate: bool = False
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    match = RATE.match(rate)
+    if not match:
+        raise ValueError(f'HELPDESK_WEBFORM_RATE_LIMIT must look like "5/minute", not "{rate}"')
+    return int(match[1]), SECONDS[match[2]]
+
+
+def check_rate(*, client: str) -> None:
+    """A fixed window per client address, counted in Redis (shared by every web process)."""
+    limit, window = parse_rate(settings.HELPDESK_WEBFORM_RATE_LIMIT)
+    now = time.time()
+    key = f"webform-rate:{client}:{int(now // window)}"
+    cache.add(key, 0, timeout=window + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=window + 1)
+        count = 1
+    if count > limit:
+        retry_after = int(window - now % window) + 1
+        raise TooManyRequests(
+            f"Too many requests from your address. Try again in {retry_after} seconds.",
+            extra={"retry_after": retry_after},
+        )
+
+
+def check_honeypot(value: str) -> None:
+    if value:
+        raise ApplicationError(
+            "This form was filled in by a program, so it was not sent. If you are a person, "
+            "leave the hidden “website” field empty and send it again.",
+            extra={"field": "website"},
+        )
+
+
+def _store_files(key: str, attachments: Sequence[NewAttachment]) -> list[dict]:
+    stored = []
+    for n, attachment in enumerate(attachments):
+        content = attachment.content
+        data = content if isinstance(content, bytes) else content.read()
+        digest = hashlib.sha256(data).hexdigest()
+        path = default_storage.save(f"inbox/web/{key}/{n}-{digest[:16]}", ContentFile(data))
+        stored.append(
+            {
+                "name": attachment.name[:255] or "attachment",
+                "content_type": attachment.content_type or "application/octet-stream",
+                "path": path,
+                "size": len(data),
+            }
+        )
+    return stored
+
+
+def _validate(text: str, attachments: Sequence[NewAttachment]) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ApplicationError("Describe your question in the message.", extra={"field": "text"})
+    if len(text) > MAX_TEXT:
+        raise ApplicationError(f"The message can be at most {MAX_TEXT} characters long.")
+    if len(attachments) > MAX_ATTACHMENTS:
+        raise ApplicationError(f"Attach at most {MAX_ATTACHMENTS} files.")
+    check_sizes(attachments)
+    return text
+
+
+def _submission_key(key: str) -> str:
+    key = (key or "").strip()
+    if key and not re.fullmatch(r"[A-Za-z0-9_-]{8,64}", key):
+        raise ApplicationError("The submission key must be 8-64 letters, digits, - or _.")
+    return key or uuid.uuid4().hex
+
+
+def submit(
+    *,
+    email: str,
+    text: str,
+    name: str = "",
+    subject: str = "",
+    attachments: Sequence[NewAttachment] = (),
+    honeypot: str = "",
+    client: str = "",
+    key: str = "",
+    language: str = "",
+) -> Submission:
+    """A new request from the public form. The same `key` twice (a double click, a retried
+    POST) answers with the first submission's number and stores nothing new."""
+    check_honeypot(honeypot)
+    key = _submission_key(key)
+    earlier = InboundEvent.objects.filter(channel=Channel.WEB, external_key=key).first()
+    if earlier is not None and earlier.reserved_number:
+        email = earlier.payload.get("email", email)
+        return Submission(earlier.reserved_number, status_links.status_url(
+            earlier.reserved_number, email), duplicate=True)  # fmt: skip
+    check_rate(client=client)
+    email = normalize_identity(IdentityKind.EMAIL, email)
+    text = _validate(text, attachments)
+    number = reserve_ticket_number()
+    payload = {
+        "key": key,
+        "email": email,
+        "name": " ".join((name or "").split())[:200],
+        "subject": " ".join((subject or "").split())[:255],
+        "text": text,
+        "language": language if language in ("en", "ru") else "",
+        "number": number,
+        "attachments": _store_files(key, attachments),
+    }
+    event, created = inbox.receive(
+        channel=Channel.WEB, external_key=key, payload=payload, reserved_number=number
+    )
+    number = event.reserved_number or number
+    return Submission(number, status_links.status_url(number, email), duplicate=not created)
+
+
+def submit_reply(
+    *,
+    link: status_links.StatusLink,
+    text: str,
+    attachments: Sequence[NewAttachment] = (),
+    client: str = "",
+    key: str = "",
+) -> None:
+    """The customer answers on the status page: into the inbox, onto their ticket."""
+    if not Ticket.objects.filter(number=link.number).exists():
+        raise Conflict("Your request is still being registered. Try again in a minute.")
+    key = _submission_key(key)
+    check_rate(client=client)
+    text = _validate(text, attachments)
+    payload = {
+        "key": key,
+        "email": link.email,
+        "text": text,
+        "reply_to": link.number,
+        "attachments": _store_files(key, attachments),
+    }
+    inbox.receive(channel=Channel.WEB, external_key=key, payload=payload)

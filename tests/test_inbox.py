@@ -1,0 +1,134 @@
+"""The raw inbox: stored before parsing, processed once, recovered by the sweep."""
+
+import pytest
+
+from channels_inbound import inbox
+from channels_inbound.models import InboundEvent
+from channels_inbound.tasks import sweep_inbox
+from tickets.models import Message, Ticket
+
+
+def web_payload(key, **extra):
+    return {"key": key, "email": "ivan@mail.example", "name": "Ivan", "subject": "Hello",
+            "text": "My parcel is late", **extra}  # fmt: skip
+
+
+def test_an_event_is_stored_raw_then_processed_into_one_message(support):
+    event, created = inbox.receive(channel="web", external_key="k1", payload=web_payload("k1"))
+    assert created and event.status == InboundEvent.Status.PENDING and not Message.objects.exists()
+
+    assert inbox.process(event_id=event.pk) == "done"
+
+    event.refresh_from_db()
+    message = Message.objects.get()
+    assert event.message == message and event.attempts == 1 and event.processed_at
+    assert message.ticket.group == support and message.external_id == "web:k1"
+
+
+def test_the_same_delivery_twice_is_one_event_and_processing_twice_is_one_message(db):
+    first, _ = inbox.receive(channel="web", external_key="k2", payload=web_payload("k2"))
+    again, created = inbox.receive(channel="web", external_key="k2", payload=web_payload("k2"))
+
+    assert not created and again.pk == first.pk
+    assert inbox.process(event_id=first.pk) == "done"
+    assert inbox.process(event_id=first.pk) == "done"
+    assert Message.objects.count() == 1 and InboundEvent.objects.count() == 1
+
+
+def test_a_replay_of_a_lost_commit_makes_no_second_message(db):
+    """The worker ingested, then died before marking the event done: the replay finds the
+    message by its external id."""
+    event, _ = inbox.receive(channel="web", external_key="k3", payload=web_payload("k3"))
+    inbox.process(event_id=event.pk)
+    InboundEvent.objects.filter(pk=event.pk).update(status="pending", message=None)
+
+    assert inbox.process(event_id=event.pk) == "done"
+
+    assert Message.objects.count() == 1
+    assert InboundEvent.objects.get(pk=event.pk).message == Message.objects.get()
+
+
+def test_an_unparseable_payload_is_kept_with_its_error_and_nothing_else_written(db):
+    event, _ = inbox.receive(channel="web", external_key="bad", payload={"text": "no sender"})
+
+    assert inbox.process(event_id=event.pk) == "failed"
+
+    event.refresh_from_db()
+    assert event.error == "The web-form payload lacks the field 'key'."
+    assert event.payload == {"text": "no sender"}
+    assert not Ticket.objects.exists()
+
+
+def test_an_unusable_sender_fails_the_event_not_the_queue(db):
+    bad, _ = inbox.receive(
+        channel="web", external_key="k4", payload=web_payload("k4", email="not an address")
+    )
+    good, _ = inbox.receive(channel="web", external_key="k5", payload=web_payload("k5"))
+
+    assert inbox.process(event_id=bad.pk) == "failed"
+    assert inbox.process(event_id=good.pk) == "done"
+    assert "is not a valid email address" in InboundEvent.objects.get(pk=bad.pk).error
+
+
+def test_an_unknown_channel_is_failed_for_an_admin(db):
+    event, _ = inbox.receive(channel="pigeon", external_key="1", payload={})
+    assert inbox.process(event_id=event.pk) == "failed"
+    assert InboundEvent.objects.get(pk=event.pk).error == "No adapter for pigeon."
+
+
+def test_failed_events_can_be_rerun(db, django_capture_on_commit_callbacks):
+    event, _ = inbox.receive(channel="web", external_key="k6", payload=web_payload("k6"))
+    InboundEvent.objects.filter(pk=event.pk).update(status="failed", error="database was away")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert inbox.retry(event_ids=[event.pk]) == 1
+
+    assert InboundEvent.objects.get(pk=event.pk).status == "done"
+    assert Message.objects.count() == 1
+
+
+def test_the_sweep_requeues_events_whose_task_was_lost(db, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    old, _ = inbox.receive(channel="web", external_key="lost", payload=web_payload("lost"))
+    fresh, _ = inbox.receive(channel="web", external_key="new", payload=web_payload("new"))
+    InboundEvent.objects.filter(pk=old.pk).update(
+        next_attempt_at=timezone.now() - timedelta(minutes=2)
+    )
+
+    assert inbox.sweep() == [old.pk]
+    assert sweep_inbox() == 1  # eager: the re-queued task runs now
+
+    assert InboundEvent.objects.get(pk=old.pk).status == "done"
+    assert InboundEvent.objects.get(pk=fresh.pk).status == "pending"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_locked_event_is_left_to_the_worker_holding_it():
+    import threading
+
+    from django.db import connection, transaction
+
+    # Written directly: through `receive`, the eager task would process it on commit.
+    event = InboundEvent.objects.create(channel="web", external_key="k7", payload=web_payload("k7"))
+    locked, release, outcome = threading.Event(), threading.Event(), {}
+
+    def holder():
+        with transaction.atomic():
+            InboundEvent.objects.select_for_update().get(pk=event.pk)
+            locked.set()
+            release.wait(10)
+        connection.close()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    locked.wait(10)
+    outcome["second"] = inbox.process(event_id=event.pk)
+    release.set()
+    thread.join()
+
+    assert outcome["second"] == "busy"
+    assert not Message.objects.exists()
+    assert inbox.process(event_id=event.pk) == "done"
