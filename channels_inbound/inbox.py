@@ -20,6 +20,7 @@ from channels_inbound import adapters
 from channels_inbound.adapters.base import ParseError
 from channels_inbound.models import InboundEvent
 from helpdesk.errors import ApplicationError
+from helpdesk.queue import enqueue_on_commit
 from tickets.selectors import default_group
 from tickets.services import ticket_ingest
 
@@ -51,7 +52,7 @@ def receive(
             defaults={"payload": payload, "raw": raw, "reserved_number": reserved_number},
         )
         if created:
-            process_inbound.delay_on_commit(event.pk)
+            enqueue_on_commit(process_inbound, event.pk)
     return event, created
 
 
@@ -135,7 +136,7 @@ def retry(*, event_ids: list[int]) -> int:
             pk__in=event_ids, status=InboundEvent.Status.FAILED
         ).update(status=InboundEvent.Status.PENDING, next_attempt_at=timezone.now(), error="")
         for event_id in event_ids:
-            process_inbound.delay_on_commit(event_id)
+            enqueue_on_commit(process_inbound, event_id)
     return count
 
 

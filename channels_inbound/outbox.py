@@ -19,6 +19,7 @@ from channels_inbound import adapters
 from channels_inbound.adapters.base import PermanentDeliveryError, TemporaryDeliveryError
 from channels_inbound.models import OutboundDelivery
 from helpdesk.errors import ApplicationError
+from helpdesk.queue import enqueue_on_commit
 from tickets.hooks import Route
 from tickets.models import Channel, CustomerIdentity, DeliveryStatus, Message, Ticket
 from tickets.services import message_set_delivery_status
@@ -82,7 +83,7 @@ class OutboxRouter:
         )
         delivery.message = message
         adapters.sender(route.channel).prepare(delivery)
-        deliver.delay_on_commit(delivery.pk)
+        enqueue_on_commit(deliver, delivery.pk)
 
 
 def _claim(delivery_id: int, now: datetime) -> bool:

@@ -9,6 +9,7 @@ creates the ticket a moment later.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import time
 import uuid
@@ -19,6 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from redis.exceptions import RedisError
 
 from channels_inbound import inbox, status_links
 from channels_inbound.models import InboundEvent
@@ -27,6 +29,8 @@ from tickets.models import Channel, IdentityKind, Ticket
 from tickets.services.attachments import NewAttachment, check_sizes
 from tickets.services.creation import reserve_ticket_number
 from tickets.services.customers import normalize_identity
+
+logger = logging.getLogger(__name__)
 
 MAX_ATTACHMENTS = 10
 MAX_TEXT = 50_000
@@ -53,12 +57,18 @@ def check_rate(*, client: str) -> None:
     limit, window = parse_rate(settings.HELPDESK_WEBFORM_RATE_LIMIT)
     now = time.time()
     key = f"webform-rate:{client}:{int(now // window)}"
-    cache.add(key, 0, timeout=window + 1)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window + 1)
-        count = 1
+        cache.add(key, 0, timeout=window + 1)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=window + 1)
+            count = 1
+    except RedisError:
+        # Without Redis there is no shared counter. Taking the customer's request matters
+        # more than counting it: the limit holds again as soon as Redis is back.
+        logger.warning("rate limit unavailable (Redis down); request allowed")
+        return
     if count > limit:
         retry_after = int(window - now % window) + 1
         raise TooManyRequests(

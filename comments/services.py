@@ -14,6 +14,7 @@ from comments import realtime as comment_realtime
 from comments.models import InternalComment, Mention, Notification
 from comments.tasks import send_notification_email
 from helpdesk.errors import ApplicationError
+from helpdesk.queue import enqueue_on_commit
 from tickets import events, permissions
 from tickets.models import EventKind, Ticket, TicketParticipant
 from tickets.permissions import Action
@@ -48,7 +49,7 @@ def notify(
         if actor is None or u.pk != actor.pk
     )
     for notification in notifications:
-        send_notification_email.delay_on_commit(notification.pk)
+        enqueue_on_commit(send_notification_email, notification.pk)
         comment_realtime.notification_created(notification)
     return notifications
 

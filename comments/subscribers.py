@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from comments.models import InternalComment, Notification
+from django.db.models import Prefetch
+
+from comments.models import InternalComment, Mention, Notification
 from comments.services import comments_move, notify
 from tickets.hooks import TimelineItem
 from tickets.models import EventKind
@@ -47,7 +49,7 @@ def comment_timeline(tickets: list[Ticket], user: User) -> list[TimelineItem]:
     comments = (
         InternalComment.objects.filter(ticket__in=tickets)
         .select_related("author")
-        .prefetch_related("mentions__user")
+        .prefetch_related(Prefetch("mentions", queryset=Mention.objects.select_related("user")))
         .order_by("created_at", "id")
     )
     return [TimelineItem("comment", c.created_at, c.pk, c) for c in comments]

@@ -107,14 +107,18 @@ def test_create_a_ticket_on_a_customers_behalf(api, agent, support):
 
     assert response.status_code == 201, response.content
     body = response.json()
-    assert (
-        body["channel"] == "phone" and body["priority"] == "high" and body["tags"] == ["delivery"]
-    )
-    assert body["customer"]["identities"][0]["value"] == "+79165551234"
-    first = body["timeline"][0]
+    assert body["channel"] == "phone"
+    assert body["priority"] == "high" and body["tags"] == ["delivery"]
+    assert body["customer"]["name"] == "Ivan" and body["message_id"]
+    detail = api(agent).get(f"/api/v1/tickets/{body['number']}/").json()
+    assert detail["customer"]["identities"][0]["value"] == "+79165551234"
+    first = detail["timeline"][0]
     assert first["type"] == "message" and first["message"]["author"]["type"] == "customer"
-    created = next(e for e in body["timeline"] if e["type"] == "event")["event"]
+    assert first["message"]["text"] == "Parcel 48213 is three days late."
+    created = next(e for e in detail["timeline"] if e["type"] == "event")["event"]
     assert created["kind"] == "created" and created["actor"]["id"] == agent.pk
+    found = api(agent).get("/api/v1/tickets/", {"q": "parcel 48213"}).json()["results"]
+    assert [t["number"] for t in found] == [body["number"]]
 
 
 @pytest.mark.parametrize(

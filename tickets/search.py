@@ -11,14 +11,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from django.contrib.postgres.search import SearchQuery
+from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
 
 CONFIG = "russian"
 # Enough of a message for search; the whole text stays in the message row.
 MAX_INDEXED_CHARS = 20_000
 _WORD = re.compile(r"[\w@.+-]+", re.UNICODE)
+
+
+def vector_of(texts: Iterable[str]) -> SearchVector:
+    """The search vector of some texts, as an SQL expression to write with a row."""
+    body = "\n".join(t[:MAX_INDEXED_CHARS] for t in texts if t)
+    return SearchVector(Value(body), config=CONFIG)
 
 
 def append_to_search_vector(ticket_id: int, texts: Iterable[str]) -> None:

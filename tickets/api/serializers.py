@@ -86,6 +86,10 @@ class TicketRowSerializer(serializers.Serializer):
     closed_at = serializers.DateTimeField(allow_null=True)
 
 
+class TicketCreatedSerializer(TicketRowSerializer):
+    message_id = serializers.IntegerField(help_text="The customer's first message.")
+
+
 class AttachmentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -141,16 +145,18 @@ class EventSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class MentionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="user.id")
+    name = serializers.CharField(source="user.full_name")
+    role = serializers.CharField(source="user.role")
+
+
 class CommentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     author = UserRefSerializer(allow_null=True)
     text = serializers.CharField()
-    mentions = serializers.SerializerMethodField()
+    mentions = MentionSerializer(many=True)
     created_at = serializers.DateTimeField()
-
-    @extend_schema_field(UserRefSerializer(many=True))
-    def get_mentions(self, comment):
-        return UserRefSerializer([m.user for m in comment.mentions.all()], many=True).data
 
 
 class TimelineEntrySerializer(serializers.Serializer):
@@ -161,12 +167,14 @@ class TimelineEntrySerializer(serializers.Serializer):
     event = EventSerializer(required=False)
 
     def to_representation(self, item):
-        body = {
-            "message": MessageSerializer,
-            "comment": CommentSerializer,
-            "event": EventSerializer,
-        }[item.kind](item.obj).data
-        return {"type": item.kind, "created_at": item.obj.created_at.isoformat(), item.kind: body}
+        # The bound child serializers are built once per response, not once per item:
+        # DRF deep-copies every field when a serializer is instantiated.
+        fields = self.fields
+        return {
+            "type": item.kind,
+            "created_at": fields["created_at"].to_representation(item.obj.created_at),
+            item.kind: fields[item.kind].to_representation(item.obj),
+        }
 
 
 class TicketRefSerializer(serializers.Serializer):

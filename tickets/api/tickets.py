@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -77,37 +76,35 @@ class TicketListCreateApi(APIView):
 
     @extend_schema(
         request=s.TicketCreateSerializer,
-        responses={201: s.TicketDetailSerializer},
+        responses={201: s.TicketCreatedSerializer},
         summary="Open a ticket on a customer's behalf (a phone call, say)",
     )
     def post(self, request: Request) -> Response:
         permissions.require(request.user, Action.CREATE_TICKET)
         data = validated(s.TicketCreateSerializer, plain_data(request))
-        with transaction.atomic():
-            customer = self._customer(data["customer"])
-            created = services.ticket_create(
-                by=request.user,
-                customer=customer,
-                subject=data.get("subject", ""),
-                text=data["text"],
-                channel=data["channel"],
-                priority=data.get("priority", 2),
-                group=_get_or_404(Group, data.get("group"), "group"),
-                assignee=_get_or_404(User, data.get("owner"), "user"),
-                tags=data.get("tags", []),
-                attachments=uploaded_attachments(request),
-            )
-        ticket = selectors.ticket_get(user=request.user, number=created.ticket.number)
-        return Response(ticket_detail_data(ticket, request.user), status=201)
+        created = services.ticket_create(
+            by=request.user,
+            customer=self._customer(data["customer"]),
+            subject=data.get("subject", ""),
+            text=data["text"],
+            channel=data["channel"],
+            priority=data.get("priority", 2),
+            group=_get_or_404(Group, data.get("group"), "group"),
+            assignee=_get_or_404(User, data.get("owner"), "user"),
+            tags=data.get("tags", []),
+            attachments=uploaded_attachments(request),
+        )
+        ticket = created.ticket
+        ticket.message_id = created.message.pk
+        return Response(s.TicketCreatedSerializer(ticket).data, status=201)
 
-    def _customer(self, data) -> Customer:
+    def _customer(self, data) -> Customer | services.CustomerSpec:
         if "id" in data:
             customer = _get_or_404(Customer, data["id"], "customer")
             return selectors.customer_resolve(customer)
-        customer, _, _ = services.customer_find_or_create(
+        return services.CustomerSpec(
             kind=data["kind"], value=data["value"], name=data.get("name", "")
         )
-        return customer
 
 
 class TicketDetailApi(APIView):

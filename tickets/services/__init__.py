@@ -2,7 +2,7 @@
 
 from tickets.services.assignment import ticket_assign, ticket_hand_back, ticket_hand_off
 from tickets.services.attachments import NewAttachment
-from tickets.services.creation import CreatedTicket, ticket_create
+from tickets.services.creation import CreatedTicket, CustomerSpec, ticket_create
 from tickets.services.customers import (
     customer_find_or_create,
     customer_merge,
@@ -21,6 +21,7 @@ from tickets.services.reply import message_set_delivery_status, ticket_reply
 
 __all__ = [
     "CreatedTicket",
+    "CustomerSpec",
     "IngestResult",
     "NewAttachment",
     "customer_find_or_create",

@@ -104,7 +104,7 @@ def _attachments(message: NormalizedMessage) -> tuple[list[NewAttachment], list[
 
 @transaction.atomic
 def _ingest(message: NormalizedMessage, group: Group | None) -> IngestResult:
-    customer, identity, _ = customer_find_or_create(
+    customer, identity, new_customer = customer_find_or_create(
         kind=message.sender_kind,
         value=message.sender_value,
         name=message.sender_name,
@@ -132,6 +132,8 @@ def _ingest(message: NormalizedMessage, group: Group | None) -> IngestResult:
             group=group,
             follow_up_of=follow_up_of,
             number=message.reserved_number,
+            first_text=text,
+            identities=[identity] if new_customer else None,
         )
         fields = []
     else:
@@ -157,6 +159,7 @@ def _ingest(message: NormalizedMessage, group: Group | None) -> IngestResult:
         is_auto_generated=message.is_auto_generated,
         attachments=attachments,
         now=now,
+        indexed=created,
     )
     ticket.last_customer_message_at = now
     ticket.updated_at = max(ticket.updated_at, now)

@@ -1,0 +1,233 @@
+"""The load run: wrk against the product served the way `make run` serves it.
+
+    .venv/bin/python bench/load.py [--tickets 1000000] [--duration 20] [--warmup 3]
+
+Fills (or reuses) the `helpdesk_bench` database with bench/generate.py, starts web (uvicorn,
+the same command and worker count as `make run`), the Celery worker and beat, then for each
+scenario runs wrk at concurrency 4 for a warm-up (discarded) and the measured run, and counts
+the SQL queries one request of each scenario makes. Writes bench/results/load-<N>.json and
+prints a Markdown table for the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import processes
+
+DATABASE = "postgres://postgres@127.0.0.1:5432/helpdesk_bench"
+LUA = Path(__file__).resolve().parent / "lua"
+TARGETS = {
+    "ticket list (API)": {"p95_ms": 25, "queries": 6},
+    "ticket with 5 messages (API)": {"p95_ms": 20},
+    "create ticket (API)": {"rps": 500},
+    "create ticket (web form)": {"rps": 500},
+}
+
+
+def configure(options) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": options.database_url,
+        "REDIS_URL": "redis://127.0.0.1:6379/5",
+        "SECRET_KEY": "bench-secret",
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "HELPDESK_WEBFORM_RATE_LIMIT": "1000000/second",
+        "EMAIL_URL": "dummymail://",
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
+        "BENCH_LUA_DIR": str(LUA),
+    }
+    os.environ.update(env)
+    return env
+
+
+def generate(options) -> None:
+    subprocess.run([processes.PYTHON, str(Path(__file__).parent / "generate.py"),
+                    "--database-url", options.database_url, "--tickets", str(options.tickets)],
+                   check=True)  # fmt: skip
+
+
+def fixtures() -> dict:
+    from django.db.models import Count
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import User
+    from tickets.models import Customer, Ticket
+
+    agent = User.objects.get(email="agent01@bench.helpdesk")
+    token, _ = Token.objects.get_or_create(user=agent)
+    ticket = (
+        Ticket.objects.filter(assignee=agent, status="open")
+        .annotate(n=Count("messages", distinct=True), c=Count("internal_comments", distinct=True))
+        .filter(n=5, c=3)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return {"token": token.key, "ticket": ticket, "customers": Customer.objects.count(),
+            "agent_id": agent.pk}  # fmt: skip
+
+
+def scenarios(fx: dict) -> list[dict]:
+    return [
+        {"name": "ticket list (API)", "path": "/api/v1/tickets/?status=open", "lua": "get.lua"},
+        {"name": "ticket with 5 messages (API)", "path": f"/api/v1/tickets/{fx['ticket']}/",
+         "lua": "get.lua"},
+        {"name": "create ticket (API)", "path": "/api/v1/tickets/", "lua": "create_api.lua"},
+        {"name": "create ticket (web form)", "path": "/api/v1/public/tickets/",
+         "lua": "create_webform.lua"},
+    ]  # fmt: skip
+
+
+def wrk(url: str, lua: str, seconds: int, env: dict, connections: int) -> dict:
+    out = subprocess.run(
+        ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
+         "-s", str(LUA / lua), url],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    line = next(x for x in out.stdout.splitlines() if x.startswith("WRK-RESULT "))
+    return json.loads(line.removeprefix("WRK-RESULT "))
+
+
+def queries_per_request(fx: dict, scenario: dict) -> int:
+    """One request through Django's test client on the same database, its queries counted."""
+    from django.db import connection
+    from django.test import Client
+
+    client = Client(HTTP_AUTHORIZATION=f"Token {fx['token']}")
+    queries = []
+
+    def count(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        if scenario["lua"] == "get.lua":
+            response = client.get(scenario["path"])
+        elif scenario["lua"] == "create_api.lua":
+            response = client.post(
+                scenario["path"],
+                {"customer": {"id": 1}, "text": "Query count", "subject": "Queries"},
+                content_type="application/json",
+            )
+        else:
+            response = client.post(
+                scenario["path"],
+                {"email": "count@bench.example", "text": "Query count"},
+                content_type="application/json",
+            )
+    assert response.status_code in (200, 201), response.content[:300]
+    return len(queries)
+
+
+def verdict(name: str, row: dict) -> str:
+    target = TARGETS.get(name, {})
+    ok = True
+    if "p95_ms" in target:
+        ok &= row["p95_ms"] <= target["p95_ms"]
+    if "rps" in target:
+        ok &= row["rps"] >= target["rps"]
+    if "queries" in target:
+        ok &= row["queries"] <= target["queries"]
+    return "met" if ok else "MISSED"
+
+
+def table(result: dict) -> str:
+    lines = [
+        f"`{result['command']}` — {result['tickets']:,} tickets, {result['date']}, "
+        f"wrk -t2 -c{result['connections']} -d{result['duration_s']}s after a "
+        f"{result['warmup_s']} s warm-up",
+        "",
+        "| scenario | median ms | p95 ms | requests/s | SQL queries | target | |",
+        "|---|---:|---:|---:|---:|---|---|",
+    ]
+    for name, row in result["scenarios"].items():
+        target = ", ".join(f"{k.replace('_ms', ' ms').replace('rps', '/s')} "
+                           f"{'≤' if k != 'rps' else '≥'} {v}"
+                           for k, v in TARGETS.get(name, {}).items())  # fmt: skip
+        lines.append(
+            f"| {name} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row['rps']:.0f} | "
+            f"{row['queries']} | {target} | {row['verdict']} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url", default=DATABASE)
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--only", help="run only scenarios whose name contains this")
+    parser.add_argument("--skip-generate", action="store_true")
+    options = parser.parse_args()
+
+    env = configure(options)
+    if not options.skip_generate:
+        generate(options)
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    fx = fixtures()
+    env["BENCH_TOKEN"] = fx["token"]
+    env["BENCH_CUSTOMERS"] = str(fx["customers"])
+    connection.close()
+
+    log_dir = processes.ROOT / "var" / "bench" / "load"
+    port = processes.free_port()
+    workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+    web = processes.web(env, port, log_dir, workers=workers)
+    worker = processes.worker(env, log_dir)
+    beat = processes.beat(env, log_dir)
+    results = {}
+    try:
+        for scenario in scenarios(fx):
+            if options.only and options.only not in scenario["name"]:
+                continue
+            url = f"http://127.0.0.1:{port}{scenario['path']}"
+            wrk(url, scenario["lua"], options.warmup, env, options.connections)
+            row = wrk(url, scenario["lua"], options.duration, env, options.connections)
+            row["queries"] = queries_per_request(fx, scenario)
+            row["verdict"] = verdict(scenario["name"], row)
+            results[scenario["name"]] = row
+            print(f"{scenario['name']}: {json.dumps(row)}", flush=True)
+            time.sleep(1)
+    finally:
+        for process in (beat, worker, web):
+            processes.stop(process)
+
+    result = {
+        "command": "make bench"
+        if options.tickets == 1_000_000
+        else f"python bench/load.py --tickets {options.tickets}",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "tickets": options.tickets,
+        "machine": f"{os.cpu_count()} cores",
+        "web_workers": workers,
+        "connections": options.connections,
+        "duration_s": options.duration,
+        "warmup_s": options.warmup,
+        "scenarios": results,
+    }
+    out = processes.ROOT / "bench" / "results" / f"load-{options.tickets}.json"
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print(table(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
