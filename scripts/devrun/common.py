@@ -1,0 +1,68 @@
+"""Paths, ports and small helpers shared by the `make run` pieces."""
+
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+VAR = ROOT / "var"
+PYTHON = sys.executable
+
+DATABASE_NAME = "helpdesk"
+LOCALHOST = "127.0.0.1"
+DEFAULT_POSTGRES_PORT = 5432
+PRIVATE_POSTGRES_PORT = 54329
+DEFAULT_REDIS_PORT = 6379
+PRIVATE_REDIS_PORT = 63799
+
+STOP_TIMEOUT = 10.0  # seconds a child (or private server) gets between SIGTERM and SIGKILL
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+CELERY_QUEUES = "default,inbound,outbound,sla,reports"
+COLOURS = {"web": "36", "worker": "33", "beat": "35", "run": "1"}  # ANSI: cyan, yellow, ...
+
+
+class SetupError(Exception):
+    """Something the developer has to fix: the message is printed as is, without a traceback."""
+
+
+def say(message: str) -> None:
+    print(f"run: {message}", flush=True)
+
+
+def tail(path: Path, lines: int = 20) -> str:
+    """The last lines of a log file, to show why a server did not start."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def relative(path: Path) -> str:
+    """`path` relative to the repository root when it is inside it, for friendlier messages."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+@dataclass(frozen=True)
+class Options:
+    host: str
+    port: int
+    web_concurrency: int
+    celery_concurrency: int
+
+
+def env_int(environ: dict[str, str], name: str, default: int) -> int:
+    value = environ.get(name) or str(default)
+    try:
+        return int(value)
+    except ValueError:
+        raise SetupError(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def read_options(environ: dict[str, str]) -> Options:
+    return Options(
+        host=environ.get("HOST") or LOCALHOST,
+        port=env_int(environ, "PORT", 8000),
+        web_concurrency=env_int(environ, "WEB_CONCURRENCY", 2),
+        celery_concurrency=env_int(environ, "CELERY_CONCURRENCY", 2),
+    )
