@@ -162,6 +162,10 @@ TAGS = ("order", "refund", "delivery", "password", "promo", "invoice", "vip", "c
 # ---------------------------------------------------------------------------------------------
 
 
+def words(text: str, sep: str | None = None) -> tuple[str, ...]:
+    return tuple(text.split(sep))
+
+
 def name_pairs(text: str) -> tuple[tuple[str, str], ...]:
     """ "Алексей:alexey Дмитрий:dmitry" -> (("Алексей", "alexey"), ("Дмитрий", "dmitry"))."""
     return tuple(tuple(word.split(":")) for word in text.split())
@@ -184,90 +188,42 @@ RU_LAST = name_pairs(  # the female form adds "а"
     "Егоров:egorov Павлов:pavlov Козлов:kozlov Степанов:stepanov Николаев:nikolaev Орлов:orlov "
     "Андреев:andreev Макаров:makarov Никитин:nikitin Захаров:zakharov"
 )
-EN_FIRST = tuple(
+EN_FIRST = words(
     "James Mary John Patricia Robert Jennifer Michael Linda David Emma Oliver Sophie Daniel "
-    "Laura Thomas Hannah Peter Kate Mark Lucy George Amelia Jack Chloe Henry".split()
+    "Laura Thomas Hannah Peter Kate Mark Lucy George Amelia Jack Chloe Henry"
 )
-EN_LAST = tuple(
+EN_LAST = words(
     "Smith Johnson Brown Taylor Miller Wilson Moore Clark Walker Hall Young King Wright Green "
-    "Baker Adams Nelson Carter Mitchell Turner Evans Harris Cooper Ward Bell".split()
+    "Baker Adams Nelson Carter Mitchell Turner Evans Harris Cooper Ward Bell"
 )
 DOMAINS = {
     "ru": ("mail.ru", "yandex.ru", "gmail.com", "bk.ru", "inbox.ru", "rambler.ru"),
     "en": ("gmail.com", "outlook.com", "yahoo.com", "icloud.com", "proton.me"),
 }
 
-PRODUCTS = {
-    "ru": (
-        "рюкзак Urban 25L",
-        "кофеварку DeLonghi",
-        "беспроводные наушники",
-        "электрический чайник",
-        "зимнюю куртку",
-        "кроссовки Nike Air",
-        "смартфон Galaxy A54",
-        "робот-пылесос",
-        "настольную лампу",
-        "детский велосипед",
-        "набор посуды",
-        "фен Dyson",
-        "ортопедический матрас",
-        "умные часы",
-        "чемодан на колёсах",
-        "игровую мышь",
-        "книжный стеллаж",
-        "блендер Philips",
-        "утюг Tefal",
+PRODUCTS = {  # Russian in the accusative: "заказала {product}"
+    "ru": words(
+        "рюкзак Urban 25L|кофеварку DeLonghi|беспроводные наушники|электрический чайник|"
+        "зимнюю куртку|кроссовки Nike Air|смартфон Galaxy A54|робот-пылесос|настольную лампу|"
+        "детский велосипед|набор посуды|фен Dyson|ортопедический матрас|умные часы|"
+        "чемодан на колёсах|игровую мышь|книжный стеллаж|блендер Philips|утюг Tefal|"
         "пуховое одеяло",
+        "|",
     ),
-    "en": (
-        "Urban 25L backpack",
-        "DeLonghi coffee machine",
-        "wireless headphones",
-        "electric kettle",
-        "winter jacket",
-        "Nike Air sneakers",
-        "Galaxy A54 phone",
-        "robot vacuum",
-        "desk lamp",
-        "kids bike",
-        "cookware set",
-        "Dyson hair dryer",
-        "memory foam mattress",
-        "smart watch",
-        "carry-on suitcase",
-        "gaming mouse",
-        "bookshelf",
-        "Philips blender",
-        "Tefal iron",
-        "down duvet",
+    "en": words(
+        "Urban 25L backpack|DeLonghi coffee machine|wireless headphones|electric kettle|"
+        "winter jacket|Nike Air sneakers|Galaxy A54 phone|robot vacuum|desk lamp|kids bike|"
+        "cookware set|Dyson hair dryer|memory foam mattress|smart watch|carry-on suitcase|"
+        "gaming mouse|bookshelf|Philips blender|Tefal iron|down duvet",
+        "|",
     ),
 }
 CITIES = {
-    "ru": (
-        "Москва",
-        "Санкт-Петербург",
-        "Казань",
-        "Новосибирск",
-        "Екатеринбург",
-        "Краснодар",
-        "Самара",
-        "Воронеж",
-        "Пермь",
-        "Тюмень",
+    "ru": words(
+        "Москва Санкт-Петербург Казань Новосибирск Екатеринбург Краснодар Самара Воронеж Пермь "
+        "Тюмень"
     ),
-    "en": (
-        "London",
-        "Manchester",
-        "Berlin",
-        "Warsaw",
-        "Riga",
-        "Dublin",
-        "Prague",
-        "Vilnius",
-        "Leeds",
-        "Bristol",
-    ),
+    "en": words("London Manchester Berlin Warsaw Riga Dublin Prague Vilnius Leeds Bristol"),
 }
 PROMO_CODES = ("SALE10", "WELCOME5", "BLACKFRIDAY", "SPRING15", "VIP20", "FREESHIP", "NEWYEAR")
 
@@ -553,42 +509,60 @@ CUSTOMER_EXTRAS = {
 SIGNATURES = {"ru": ("С уважением, {name}.", "{first}", "Спасибо, {first}."),
               "en": ("Best regards, {name}", "{first}", "Thanks, {first}")}  # fmt: skip
 FOLLOW_UPS = {
-    "ru": (
-        "Спасибо, всё получилось!",
-        "А когда точно ждать?",
-        "Всё ещё не пришло, проверьте, пожалуйста, ещё раз заказ {order}.",
-        "Спасибо за быстрый ответ.",
-        "Не помогло, ошибка та же.",
-        "Хорошо, жду.",
-        "А можно вернуть деньги на другую карту?",
-        "Отлично, спасибо за помощь!",
-    ),
-    "en": (
-        "Thanks, it worked!",
-        "When exactly should I expect it?",
-        "Still nothing, please check order {order} again.",
-        "Thanks for the quick reply.",
-        "That didn't help, same error.",
-        "OK, I'll wait.",
-        "Can the money go to a different card?",
-        "Great, thank you for your help!",
-    ),
+    "ongoing": {
+        "ru": (
+            "А когда точно ждать?",
+            "Всё ещё не пришло, проверьте, пожалуйста, ещё раз заказ {order}.",
+            "Не помогло, ошибка та же.",
+            "Хорошо, жду.",
+            "А можно вернуть деньги на другую карту?",
+            "Прошло уже {days} дн., а ничего не изменилось.",
+        ),
+        "en": (
+            "When exactly should I expect it?",
+            "Still nothing, please check order {order} again.",
+            "That didn't help, same error.",
+            "OK, I'll wait.",
+            "Can the money go to a different card?",
+            "It has been {days} days and nothing has changed.",
+        ),
+    },
+    "done": {
+        "ru": (
+            "Спасибо, всё получилось!",
+            "Спасибо за быстрый ответ.",
+            "Отлично, спасибо за помощь!",
+            "Всё пришло, спасибо.",
+        ),
+        "en": (
+            "Thanks, it worked!",
+            "Thanks for the quick reply.",
+            "Great, thank you for your help!",
+            "Got it, thank you.",
+        ),
+    },
 }
 AGENT_GREETINGS = {"ru": ("Здравствуйте, {first}!", "{first}, добрый день!", "Добрый день!"),
                    "en": ("Hello {first},", "Hi {first},", "Good afternoon,")}  # fmt: skip
 AGENT_FOLLOW_UPS = {
-    "ru": (
-        "Уточнили ещё раз: всё в силе, ждите {date}.",
-        "Передали вопрос старшему специалисту, ответим до {date}.",
-        "Рады, что всё решилось!",
-        "Проверили повторно — заказ {order} в пути.",
-    ),
-    "en": (
-        "We double-checked: all is on track, expect it on {date}.",
-        "We passed this to a senior specialist and will answer by {date}.",
-        "Glad it is sorted!",
-        "Checked again: order {order} is on its way.",
-    ),
+    "ongoing": {
+        "ru": (
+            "Уточнили ещё раз: всё в силе, ждите {date}.",
+            "Передали вопрос старшему специалисту, ответим до {date}.",
+            "Проверили повторно — заказ {order} в пути.",
+            "Запросили информацию у склада, вернёмся с ответом до {date}.",
+        ),
+        "en": (
+            "We double-checked: all is on track, expect it on {date}.",
+            "We passed this to a senior specialist and will answer by {date}.",
+            "Checked again: order {order} is on its way.",
+            "We asked the warehouse and will get back to you by {date}.",
+        ),
+    },
+    "done": {
+        "ru": ("Рады, что всё решилось!", "Отлично, закрываем обращение.", "Рады были помочь!"),
+        "en": ("Glad it is sorted!", "Great, we will close this request.", "Happy to help!"),
+    },
 }
 AGENT_CLOSINGS = {
     "ru": (
@@ -768,7 +742,7 @@ class CopyStream:
         if len(self._lines) >= self.CHUNK_ROWS:
             self._flush()
 
-    def read(self, size: int = -1) -> str:  # noqa: ARG002 - psycopg2 passes a size hint
+    def read(self, size: int = -1) -> str:
         chunk = self._queue.get()
         return "" if chunk is None else chunk
 
@@ -1141,7 +1115,11 @@ class DeskGenerator:
         return {
             "order": 100000 + int(r() * 900000),
             "product": PRODUCTS[language][int(r() * 20)],
-            "amount": f"{int(r() * 300) * 50 + 290:,}".replace(",", " "),
+            "amount": (
+                f"{int(r() * 300) * 50 + 290:,}".replace(",", " ")
+                if language == "ru"
+                else f"{int(r() * 60) * 5 + 9}"
+            ),
             "date": f"{day.day:02d}.{day.month:02d}",
             "city": CITIES[language][int(r() * 10)],
             "days": 2 + int(r() * 12),
@@ -1163,10 +1141,10 @@ class DeskGenerator:
     def pick(self, options):
         return options[int(self.rng.random() * len(options))]
 
-    def customer_text(self, language: str, topic: str, ctx: dict, first: bool) -> str:
+    def customer_text(self, language: str, topic: str, ctx: dict, turn: str) -> str:
         r, pick = self.rng.random, self.pick
-        if not first:
-            return pick(FOLLOW_UPS[language]).format_map(ctx)
+        if turn != "first":
+            return pick(FOLLOW_UPS[turn][language]).format_map(ctx)
         parts = [pick(GREETINGS[language]), pick(PROBLEMS[language][topic])]
         if r() < 0.6:
             parts.append(pick(CUSTOMER_EXTRAS[language]))
@@ -1175,9 +1153,12 @@ class DeskGenerator:
         parts.append(pick(SIGNATURES[language]))
         return NL.join(parts).format_map(ctx)
 
-    def agent_text(self, language: str, topic: str, ctx: dict, first: bool) -> str:
+    def agent_text(self, language: str, topic: str, ctx: dict, turn: str) -> str:
         pick = self.pick
-        body = pick(ANSWERS[language][topic]) if first else pick(AGENT_FOLLOW_UPS[language])
+        if turn == "first":
+            body = pick(ANSWERS[language][topic])
+        else:
+            body = pick(AGENT_FOLLOW_UPS[turn][language])
         parts = (pick(AGENT_GREETINGS[language]), body, pick(AGENT_CLOSINGS[language]))
         return NL.join(parts).format_map(ctx)
 
@@ -1217,15 +1198,15 @@ class DeskGenerator:
             mean = reply_mean if j % 2 else CUSTOMER_REPLY_HOURS * 3600
             at += 120 + rng.expovariate(1 / mean)
             offsets.append(at)
-        tail = self.status_offsets(status, count, at)
-        last = max(tail) if tail else at
+        tail = self.status_offsets(status, offsets)
+        last = max(tail.values()) if tail else at
         room = (self.now - created) * 0.95
         scale = room / last if last > room else 1.0
         times = [created + o * scale for o in offsets]
         moments = {key: created + o * scale for key, o in tail.items()}
 
         message_texts = self.messages(i, out, customer, assignee, channel, language, topic,
-                                      ctx, times)  # fmt: skip
+                                      ctx, times, status in ("solved", "closed"))  # fmt: skip
         updated = max(times[-1], *moments.values()) if moments else times[-1]
         comment_count = fixture.comments if fixture else self.comment_count(status)
         commenters = self.comments(i, out, language, ctx, comment_count, created, updated)
@@ -1269,14 +1250,14 @@ class DeskGenerator:
             return 0
         return 1 + int(self.rng.random() * 3)
 
-    def status_offsets(self, status: str, count: int, last: float) -> dict[str, float]:
+    def status_offsets(self, status: str, offsets: list[float]) -> dict[str, float]:
         """When the ticket reached its status, relative to its creation."""
-        expo = self.rng.expovariate
+        expo, last = self.rng.expovariate, offsets[-1]
         if status == "new":
             return {}
         if status == "open":
             # Opened by the first answer, or by an agent taking the ticket before answering.
-            return {"status": last if count > 1 else 300 + expo(1 / 1800)}
+            return {"status": offsets[1] if len(offsets) > 1 else 300 + expo(1 / 1800)}
         if status in ("pending", "on_hold"):
             return {"status": last + 60 + expo(1 / 3600)}
         solved = last + 300 + expo(1 / (6 * 3600))
@@ -1287,16 +1268,25 @@ class DeskGenerator:
         closed = solved + (2 + 5 * self.rng.random()) * 86400  # auto-closed after a few days
         return {"status": closed, "solved": solved, "closed": closed}
 
-    def messages(self, ticket_id, out, customer, assignee, channel, language, topic, ctx, times):
-        """Inbound and outbound in turn; replies to web and phone tickets go out by email."""
+    def messages(
+        self, ticket_id, out, customer, assignee, channel, language, topic, ctx, times, resolved
+    ):
+        """Inbound and outbound in turn; replies to web and phone tickets go out by email.
+        A resolved ticket's conversation ends on thanks; before that it is still going."""
         ts, ids, add = self.ts, self.ids, out["tickets_message"].add
         reply_channel = "email" if channel in ("web", "phone") else channel
-        texts = []
+        texts, final = [], len(times) - 1
         for j, at in enumerate(times):
             ids.message += 1
             mid = ids.message
+            if j < 2:
+                turn = "first"
+            elif resolved and (j == final or (j == final - 1 and j % 2 == 0)):
+                turn = "done"  # the customer's thanks, then maybe the agent's "glad to help"
+            else:
+                turn = "ongoing"
             if j % 2 == 0:
-                text = self.customer_text(language, topic, ctx, first=j == 0)
+                text = self.customer_text(language, topic, ctx, turn)
                 external = f"<{mid}.{ticket_id}@mail.example>" if channel == "email" else (
                     f"{channel}:{mid}" if channel in ("telegram", "viber") else ""
                 )  # fmt: skip
@@ -1305,7 +1295,7 @@ class DeskGenerator:
                     f"{external}\treceived\t\tf\t{ts(at)}\n"
                 )
             else:
-                text = self.agent_text(language, topic, ctx, first=j == 1)
+                text = self.agent_text(language, topic, ctx, turn)
                 add(
                     f"{mid}\t{ticket_id}\tout\t{reply_channel}\t{NULL}\t{assignee}\t\t{text}\t\t"
                     f"\tsent\t\tf\t{ts(at)}\n"
@@ -1399,3 +1389,295 @@ class DeskGenerator:
                 out["tickets_customeridentity"].add(
                     f"{identity_id}\t{c.id}\t{kind}\t{value}\t{display}\tt\t{ts(born)}\n"
                 )
+
+
+# ---------------------------------------------------------------------------------------------
+# Indexes and foreign keys: dropped before the load, rebuilt after it
+# ---------------------------------------------------------------------------------------------
+
+FOREIGN_KEYS_SQL = """
+SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)
+FROM pg_constraint
+WHERE contype = 'f' AND (conrelid = ANY(%(tables)s::regclass[])
+                         OR confrelid = ANY(%(tables)s::regclass[]))
+ORDER BY 1, 2
+"""
+INDEXES_SQL = """
+SELECT t.relname, i.relname, pg_get_indexdef(x.indexrelid), c.conname, c.contype,
+       c.condeferrable, c.condeferred, pg_relation_size(t.oid)
+FROM pg_index x
+JOIN pg_class i ON i.oid = x.indexrelid
+JOIN pg_class t ON t.oid = x.indrelid
+LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.conrelid = x.indrelid
+                          AND c.contype IN ('u', 'x')
+WHERE x.indrelid = ANY(%(tables)s::regclass[]) AND NOT x.indisprimary
+ORDER BY 1, 2
+"""
+
+
+@dataclass
+class Rebuild:
+    """The SQL that puts back what `strip_for_load` took away, straight from the catalog."""
+
+    indexes: list[tuple[str, str]]  # (table, CREATE INDEX ...)
+    constraints: list[str]  # ALTER TABLE ... ADD CONSTRAINT ... UNIQUE USING INDEX ...
+    foreign_keys: list[tuple[str, str, str]]  # (table, name, definition)
+
+    def restore_indexes(self, params: dict) -> None:
+        # GIN first (slowest, and not parallel in PostgreSQL 15), then the biggest tables:
+        # two connections keep both cores busy.
+        run_parallel(params, [[sql] for _, sql in self.indexes])
+        conn = connect(params, autocommit=True)
+        try:
+            with conn.cursor() as cur:
+                for sql in self.constraints:
+                    cur.execute(sql)
+        finally:
+            conn.close()
+
+    def restore_foreign_keys(self, params: dict) -> None:
+        """Add each foreign key NOT VALID (instant), then validate them, one referencing table
+        per connection (validations of different tables do not block each other)."""
+        conn = connect(params, autocommit=True)
+        try:
+            with conn.cursor() as cur:
+                for table, name, definition in self.foreign_keys:
+                    cur.execute(
+                        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition} NOT VALID'
+                    )
+        finally:
+            conn.close()
+        by_table: dict[str, list[str]] = {}
+        for table, name, _ in self.foreign_keys:
+            by_table.setdefault(table, []).append(
+                f'ALTER TABLE {table} VALIDATE CONSTRAINT "{name}"'
+            )
+        order = {table: n for n, table in enumerate(("tickets_ticketevent", "tickets_message"))}
+        tasks = sorted(by_table.items(), key=lambda item: -order.get(item[0], -1))
+        run_parallel(params, [statements for _, statements in tasks])
+
+
+def strip_for_load(params: dict) -> Rebuild:
+    """Drop the foreign keys touching the loaded tables and their non-primary-key indexes
+    and unique constraints; return the SQL to recreate them."""
+    conn = connect(params)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(FOREIGN_KEYS_SQL, {"tables": list(LOADED_TABLES)})
+            foreign_keys = cur.fetchall()
+            cur.execute(INDEXES_SQL, {"tables": list(LOADED_TABLES)})
+            indexes = cur.fetchall()
+            for table, name, _ in foreign_keys:
+                cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+            rebuild = Rebuild(indexes=[], constraints=[], foreign_keys=foreign_keys)
+            costs = []
+            for table, index, definition, constraint, kind, deferrable, deferred, size in indexes:
+                if kind == "x":
+                    raise SystemExit(f"Exclusion constraint {constraint} is not supported.")
+                if constraint:
+                    cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{constraint}"')
+                    timing = (" DEFERRABLE" if deferrable else "") + (
+                        " INITIALLY DEFERRED" if deferred else ""
+                    )
+                    rebuild.constraints.append(
+                        f'ALTER TABLE {table} ADD CONSTRAINT "{constraint}" '
+                        f'UNIQUE USING INDEX "{index}"{timing}'
+                    )
+                else:
+                    cur.execute(f'DROP INDEX "{index}"')
+                costs.append(((" USING gin " in definition, size), (table, definition)))
+            rebuild.indexes = [item for _, item in sorted(costs, reverse=True)]
+        conn.commit()
+    finally:
+        conn.close()
+    return rebuild
+
+
+# ---------------------------------------------------------------------------------------------
+# The load
+# ---------------------------------------------------------------------------------------------
+
+
+def copy_preparations() -> dict[str, str]:
+    columns = ", ".join(TICKET_COLUMNS)
+    staging = (
+        f"DROP TABLE IF EXISTS {STAGING}; "
+        f"CREATE UNLOGGED TABLE {STAGING} AS SELECT {columns} FROM tickets_ticket WITH NO DATA; "
+        f"ALTER TABLE {STAGING} ADD COLUMN body text"
+    )
+    tables = [t for t in COPY_COLUMNS if t != STAGING]
+    return {STAGING: staging, **{table: f"TRUNCATE {table}" for table in tables}}
+
+
+def load(params: dict, generator: DeskGenerator, n: int, started: float) -> dict[str, int]:
+    """Generate every row and stream it into PostgreSQL; returns rows per table."""
+    step = max(n // 10, 1)
+    with copy_streams(params, copy_preparations()) as out:
+        for i in range(1, n + 1):
+            generator.ticket(i, out)
+            if i % step == 0:
+                print(f"    {i:>9,} tickets  {time.monotonic() - started:7.1f}s", flush=True)
+        generator.customer_rows(out)
+    return {table: stream.rows for table, stream in out.items()}
+
+
+def fill_tickets(params: dict, n: int) -> None:
+    """Staging -> tickets_ticket with the search vector, in two halves at once (two cores)."""
+    columns = ", ".join(TICKET_COLUMNS)
+    half = n // 2
+
+    def part(low: int, high: int) -> list[str]:
+        return [
+            f"INSERT INTO tickets_ticket ({columns}, search_vector) "
+            f"SELECT {columns}, to_tsvector('russian'::regconfig, body) FROM {STAGING} "
+            f"WHERE id BETWEEN {low} AND {high}"
+        ]
+
+    run_parallel(params, [part(1, half), part(half + 1, n)])
+    run_sql(params, f"DROP TABLE {STAGING}", "VACUUM tickets_ticket")
+
+
+def run_sql(params: dict, *statements: str) -> list:
+    """Run statements in autocommit; return the last one's rows (if any)."""
+    conn = connect(params, autocommit=True, session=BUILD_SESSION)
+    try:
+        with conn.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement)
+            return cur.fetchall() if cur.description else []
+    finally:
+        conn.close()
+
+
+def reset_sequences(params: dict) -> None:
+    """Move every id sequence past the loaded ids, and the ticket numbers past the last."""
+    statements = [
+        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+        f"coalesce(max(id), 0) + 1, false) FROM {table}"
+        for table in LOADED_TABLES
+    ]
+    statements.append(
+        "SELECT setval('tickets_ticket_number_seq', coalesce(max(number), 999) + 1, false) "
+        "FROM tickets_ticket"
+    )
+    run_sql(params, *statements)
+
+
+def check_fixture(params: dict, ticket_id: int) -> None:
+    rows = run_sql(
+        params,
+        "SELECT (SELECT count(*) FROM tickets_message WHERE ticket_id = t.id), "
+        "(SELECT count(*) FROM comments_internalcomment WHERE ticket_id = t.id), t.status "
+        f"FROM tickets_ticket t WHERE t.id = {int(ticket_id)}",
+    )
+    if rows != [(5, 3, "open")]:
+        raise RuntimeError(f"The fixture ticket came out wrong: {rows}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------------------------
+
+
+class Phases:
+    """Times each phase and prints one line per phase."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        begin = time.monotonic()
+        yield
+        end = time.monotonic()
+        print(f"{name:<28} {end - begin:7.1f}s   (total {end - self.started:6.1f}s)", flush=True)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", required=True, help="postgres://user@host:port/db")
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--fresh", action="store_true", help="drop and recreate regardless")
+    args = parser.parse_args(argv)
+    if args.tickets < 1 or args.customers < 1:
+        parser.error("--tickets and --customers must be positive")
+    return args
+
+
+def fixtures_for(args, staff: Staff, fixture: dict) -> dict:
+    return {
+        "ticket_with_5_messages": fixture["ticket_number"],
+        "ticket_with_5_messages_id": fixture["ticket_id"],
+        "customer_id": fixture["customer_id"],
+        "agent_email": "agent01@bench.helpdesk",
+        "agent_id": staff.agent_ids[0],
+        "group_id": fixture["group_id"],
+        "admin_email": "admin@bench.helpdesk",
+        "internal_email": "internal01@bench.helpdesk",
+        "password": BENCH_PASSWORD,
+        "agents": [f"agent{n:02d}@bench.helpdesk" for n in range(1, len(AGENTS) + 1)],
+        "tickets": args.tickets,
+        "customers": args.customers,
+        "first_number": 1000,
+        "last_number": 999 + args.tickets,
+        "search_terms": ["заказ", "возврат", "доставка", "refund", "invoice", "password"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    params = connection_params(args.database_url)
+    phase = Phases()
+
+    with phase("database"):
+        done = prepare_database(params, tickets=args.tickets, fresh=args.fresh)
+    if done is not None:
+        print(f'"{params["dbname"]}" already holds a bench desk of >= {args.tickets:,} tickets.')
+        print("BENCH-FIXTURES " + json.dumps(done, ensure_ascii=False), flush=True)
+        return 0
+
+    with phase("migrate"):
+        setup_django(args.database_url)
+        migrate()
+    with phase("staff and groups (ORM)"):
+        staff = create_staff()
+        from django.db import connections
+
+        connections.close_all()
+    with phase("drop indexes and FKs"):
+        rebuild = strip_for_load(params)
+    with phase("customers (in memory)"):
+        rng = random.Random(args.seed)
+        customers = make_customers(rng, args.customers)
+        generator = DeskGenerator(rng, staff, customers, args.tickets, time.time())
+    with phase("generate + COPY"):
+        rows = load(params, generator, args.tickets, phase.started)
+    print("    rows: " + ", ".join(f"{t.split('_', 1)[1]} {c:,}" for t, c in rows.items()))
+    with phase("search vectors + vacuum"):
+        fill_tickets(params, args.tickets)
+    with phase("indexes"):
+        rebuild.restore_indexes(params)
+    with phase("foreign keys"):
+        rebuild.restore_foreign_keys(params)
+    with phase("sequences + analyze"):
+        reset_sequences(params)
+        run_sql(params, "ANALYZE " + ", ".join(LOADED_TABLES))
+        check_fixture(params, generator.fixture["ticket_id"])
+
+    fixtures = fixtures_for(args, staff, generator.fixture)
+    marker = {"generator": MARKER, "complete": True, "tickets": args.tickets,
+              "seed": args.seed, "fixtures": fixtures}  # fmt: skip
+    admin = connect({**params, "dbname": "postgres"}, autocommit=True)
+    try:
+        write_marker(admin, params["dbname"], marker)
+    finally:
+        admin.close()
+    print(f"done: {args.tickets:,} tickets in {time.monotonic() - phase.started:.1f}s")
+    print("BENCH-FIXTURES " + json.dumps(fixtures, ensure_ascii=False), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

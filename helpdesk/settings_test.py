@@ -8,6 +8,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("DEBUG", "false")
+# The suite opens and closes connections per test; a pool only adds resets to that.
+os.environ.setdefault("DATABASE_POOL_SIZE", "0")
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or "0"
 os.environ["REDIS_URL"] = os.environ.get("TEST_REDIS_URL_BASE", "redis://127.0.0.1:6379/") + str(
     8 + int(_worker) % 8
