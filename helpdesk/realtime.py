@@ -9,16 +9,24 @@ rolls back, and a browser never hears about a row it could not yet read. Groups:
 
 Consumers re-check permission for every event before it leaves the server, so a group is a
 routing hint, never an authorisation.
+
+Sending happens on one long-lived background thread per process with its own event loop:
+the request that committed does not wait for Redis, and the channel layer keeps one
+connection pool instead of building one per event loop (which `async_to_sync` per call would
+do from a worker thread).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import queue
+import threading
 import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -58,22 +66,60 @@ class RealtimeEvent:
 
 
 def publish_on_commit(event: RealtimeEvent) -> None:
-    transaction.on_commit(lambda: send_now(event))
+    transaction.on_commit(lambda: _publisher().put(event))
 
 
-def send_now(event: RealtimeEvent) -> None:
-    """Send to every group of the event. Real time is best effort: a Redis outage is logged,
-    never turned into an error for the request that already committed its change."""
+async def send(event: RealtimeEvent) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     message = {"type": "realtime.event", "event": asdict(event)}
+    for group in event.groups():
+        await layer.group_send(group, message)
 
-    async def send_to_groups() -> None:
-        for group in event.groups():
-            await layer.group_send(group, message)
 
-    try:
-        async_to_sync(send_to_groups)()  # one event loop for all groups, not one per group
-    except Exception:  # the change is committed; the browser will catch up on next load
-        logger.warning("real-time publish failed for %s", event.type, exc_info=True)
+class _Publisher:
+    """A daemon thread with an event loop, sending queued events in order."""
+
+    def __init__(self) -> None:
+        self.queue: queue.SimpleQueue[RealtimeEvent | None] = queue.SimpleQueue()
+        self.pid = os.getpid()
+        self.idle = threading.Event()
+        self.idle.set()
+        self.thread = threading.Thread(target=self._run, name="realtime-publisher", daemon=True)
+        self.thread.start()
+
+    def put(self, event: RealtimeEvent) -> None:
+        self.idle.clear()
+        self.queue.put(event)
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        while True:
+            event = self.queue.get()
+            try:
+                loop.run_until_complete(send(event))
+            except Exception:  # real time is best effort; the page catches up on reload
+                logger.warning("real-time publish failed for %s", event.type, exc_info=True)
+            if self.queue.empty():
+                self.idle.set()
+
+    def flush(self, timeout: float = 5) -> bool:
+        """Wait until everything queued so far was sent (tests, and graceful shutdown)."""
+        return self.idle.wait(timeout)
+
+
+_instance: _Publisher | None = None
+_lock = threading.Lock()
+
+
+def _publisher() -> _Publisher:
+    global _instance
+    with _lock:
+        if _instance is None or _instance.pid != os.getpid():  # new after a fork
+            _instance = _Publisher()
+        return _instance
+
+
+def flush(timeout: float = 5) -> bool:
+    return _publisher().flush(timeout)

@@ -91,6 +91,12 @@ DATABASES = {
 # connections would mean one new PostgreSQL connection per request (~5 ms each). psycopg 3's
 # pool keeps connections per process instead (docs/decisions.md).
 DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=8)
+# Server-side binding lets psycopg prepare the hot statements once per connection, so
+# PostgreSQL stops re-planning the same ticket-list join on every request.
+_server_side_binding = env.bool("DATABASE_SERVER_SIDE_BINDING", default=True)
+DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = _server_side_binding
+if _server_side_binding:
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 3
 if DATABASE_POOL_SIZE > 0:
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
