@@ -4,6 +4,15 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import PAID_ROLES, Role, User
 
+# What a reference to a colleague shows (a message's author, an event's actor): loading only
+# these columns of a joined user keeps timelines cheap.
+USER_REF_FIELDS = ("id", "full_name", "role")
+
+
+def related(prefix: str, fields: tuple[str, ...]) -> tuple[str, ...]:
+    """`related("actor", ("id", "name"))` -> ("actor__id", "actor__name"), for `.only()`."""
+    return tuple(f"{prefix}__{name}" for name in fields)
+
 
 def seats_used() -> int:
     """Seats are what a team pays for: active admins and agents. Internal staff are free."""

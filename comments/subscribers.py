@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch
 
+from accounts.selectors import USER_REF_FIELDS, related
 from comments.models import InternalComment, Mention, Notification
 from comments.services import comments_move, notify
 from tickets.hooks import TimelineItem
@@ -49,7 +50,15 @@ def comment_timeline(tickets: list[Ticket], user: User) -> list[TimelineItem]:
     comments = (
         InternalComment.objects.filter(ticket__in=tickets)
         .select_related("author")
-        .prefetch_related(Prefetch("mentions", queryset=Mention.objects.select_related("user")))
+        .only("id", "ticket_id", "text", "created_at", *related("author", USER_REF_FIELDS))
+        .prefetch_related(
+            Prefetch(
+                "mentions",
+                queryset=Mention.objects.select_related("user").only(
+                    "id", "comment_id", *related("user", USER_REF_FIELDS)
+                ),
+            )
+        )
         .order_by("created_at", "id")
     )
     return [TimelineItem("comment", c.created_at, c.pk, c) for c in comments]

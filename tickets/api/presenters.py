@@ -18,11 +18,12 @@ from tickets.hooks import TimelineItem
 from tickets.models.tickets import PRIORITY_NAMES
 
 
-def iso(moment: datetime | None) -> str | None:
-    """DRF's DateTimeField format: ISO 8601 in the current time zone, UTC written as Z."""
+def iso(moment: datetime | None, zone=None) -> str | None:
+    """DRF's DateTimeField format: ISO 8601 in the current time zone, UTC written as Z.
+    Callers formatting many values pass the zone, looked up once."""
     if moment is None:
         return None
-    value = timezone.localtime(moment).isoformat()
+    value = moment.astimezone(zone or timezone.get_current_timezone()).isoformat()
     return value[:-6] + "Z" if value.endswith("+00:00") else value
 
 
@@ -60,7 +61,8 @@ def identity(item) -> dict[str, Any]:
     }
 
 
-def ticket_row(ticket) -> dict[str, Any]:
+def ticket_row(ticket, zone=None) -> dict[str, Any]:
+    zone = zone or timezone.get_current_timezone()
     return {
         "id": ticket.pk,
         "number": ticket.number,
@@ -72,12 +74,12 @@ def ticket_row(ticket) -> dict[str, Any]:
         "owner": user_ref(ticket.assignee),
         "group": group_ref(ticket.group),
         "tags": list(ticket.tags),
-        "created_at": iso(ticket.created_at),
-        "updated_at": iso(ticket.updated_at),
-        "first_response_at": iso(ticket.first_response_at),
-        "last_customer_message_at": iso(ticket.last_customer_message_at),
-        "solved_at": iso(ticket.solved_at),
-        "closed_at": iso(ticket.closed_at),
+        "created_at": iso(ticket.created_at, zone),
+        "updated_at": iso(ticket.updated_at, zone),
+        "first_response_at": iso(ticket.first_response_at, zone),
+        "last_customer_message_at": iso(ticket.last_customer_message_at, zone),
+        "solved_at": iso(ticket.solved_at, zone),
+        "closed_at": iso(ticket.closed_at, zone),
     }
 
 

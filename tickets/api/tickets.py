@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -76,7 +77,9 @@ class TicketListCreateApi(APIView):
         tickets = selectors.ticket_list(user=request.user, filters=filters)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(tickets, request, view=self)
-        return paginator.get_paginated_response([presenters.ticket_row(t) for t in page])
+        zone = timezone.get_current_timezone()
+        rows = [presenters.ticket_row(t, zone) for t in page]
+        return paginator.get_paginated_response(rows)
 
     @extend_schema(
         request=s.TicketCreateSerializer,

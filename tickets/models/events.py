@@ -37,7 +37,11 @@ class TicketEvent(models.Model):
     history an agent reads, and the one source for reports."""
 
     ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket")
+        "tickets.Ticket",
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("ticket"),
+        db_index=False,  # event_ticket_idx leads with it
     )
     kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
     actor = models.ForeignKey(
@@ -47,6 +51,7 @@ class TicketEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="ticket_events",
         verbose_name=_("by"),
+        db_index=False,  # event_actor_idx leads with it
     )
     actor_customer = models.ForeignKey(
         "tickets.Customer",

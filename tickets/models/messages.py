@@ -37,6 +37,7 @@ class Message(models.Model):
         on_delete=models.CASCADE,
         related_name="messages",
         verbose_name=_("ticket"),
+        db_index=False,  # message_ticket_idx leads with it
     )
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
