@@ -209,6 +209,7 @@ def main() -> int:
     beat = processes.beat(env, log_dir)
     results = {}
     try:
+        time.sleep(10)  # let the worker and beat finish starting: their imports take CPU
         settle(options.settle_timeout)
         for scenario in scenarios(fx):
             if options.only and options.only not in scenario["name"]:

@@ -62,7 +62,7 @@ def web(env, port: int, log_dir: Path, workers: int = 2) -> subprocess.Popen:
 
 def worker(env, log_dir: Path, concurrency: int = 2) -> subprocess.Popen:
     return start("worker", [
-        PYTHON, "-m", "celery", "-A", "helpdesk", "worker", "-l", "warning",
+        "nice", "-n", "10", PYTHON, "-m", "celery", "-A", "helpdesk", "worker", "-l", "warning",
         "-Q", "default,inbound,outbound,sla,reports", "--concurrency", str(concurrency),
     ], env, log_dir)  # fmt: skip
 

@@ -9,11 +9,13 @@ second message.
 
 from __future__ import annotations
 
+import json
 import logging
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from channels_inbound import adapters
@@ -21,6 +23,7 @@ from channels_inbound.adapters.base import ParseError
 from channels_inbound.models import InboundEvent
 from helpdesk.errors import ApplicationError
 from helpdesk.queue import enqueue_on_commit
+from tickets.models.tickets import TICKET_NUMBER_SEQUENCE
 from tickets.selectors import default_group
 from tickets.services import ticket_ingest
 
@@ -31,29 +34,58 @@ SWEEP_GRACE = timedelta(seconds=30)
 SWEEP_BATCH = 1000
 
 
+@dataclass(frozen=True)
+class Received:
+    event_id: int
+    created: bool
+    # The ticket number drawn for the customer's answer, when one was asked for.
+    reserved_number: int | None
+
+
+# Table and sequence names are ours; every value is a parameter.
+INSERT_EVENT = f"""
+    INSERT INTO {InboundEvent._meta.db_table}
+        (channel, external_key, payload, raw, status, error, attempts, reserved_number,
+         received_at, next_attempt_at)
+    VALUES (%s, %s, %s::jsonb, %s, 'pending', '', 0,
+            CASE WHEN %s THEN nextval('{TICKET_NUMBER_SEQUENCE}') END, now(), now())
+    ON CONFLICT (channel, external_key) DO NOTHING
+    RETURNING id, reserved_number
+"""  # noqa: S608
+
+
 def receive(
     *,
     channel: str,
     external_key: str,
     payload: dict[str, Any] | None = None,
     raw: bytes | None = None,
-    reserved_number: int | None = None,
-) -> tuple[InboundEvent, bool]:
+    reserve_number: bool = False,
+) -> Received:
     """Store a payload as it came, and have it processed after commit.
 
-    Returns the event and whether it is new; a repeated delivery returns the first one.
+    One statement: the row, the ticket number when `reserve_number` (the web form answers
+    with it before the ticket exists), and nothing at all when the same delivery came
+    before - then the first one is returned, with its number.
     """
     from channels_inbound.tasks import process_inbound
 
-    with transaction.atomic():
-        event, created = InboundEvent.objects.get_or_create(
-            channel=channel,
-            external_key=external_key[:500],
-            defaults={"payload": payload, "raw": raw, "reserved_number": reserved_number},
+    key = external_key[:500]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            INSERT_EVENT,
+            [channel, key, None if payload is None else json.dumps(payload), raw, reserve_number],
         )
-        if created:
-            enqueue_on_commit(process_inbound, event.pk)
-    return event, created
+        row = cursor.fetchone()
+        if row is not None:
+            enqueue_on_commit(process_inbound, row[0])
+            return Received(event_id=row[0], created=True, reserved_number=row[1])
+    event_id, number = (
+        InboundEvent.objects.filter(channel=channel, external_key=key)
+        .values_list("pk", "reserved_number")
+        .get()
+    )
+    return Received(event_id=event_id, created=False, reserved_number=number)
 
 
 def process(*, event_id: int) -> str:
@@ -93,6 +125,8 @@ def _process_locked(event: InboundEvent) -> str:
         return _finish(event, InboundEvent.Status.FAILED, str(error), now)
     if normalized is None:
         return _finish(event, InboundEvent.Status.IGNORED, "", now)
+    if event.reserved_number:
+        normalized = replace(normalized, reserved_number=event.reserved_number)
     try:
         result = ticket_ingest(message=normalized, group=default_group())
     except ApplicationError as error:

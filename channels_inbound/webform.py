@@ -27,7 +27,6 @@ from channels_inbound.models import InboundEvent
 from helpdesk.errors import ApplicationError, Conflict, TooManyRequests
 from tickets.models import Channel, IdentityKind, Ticket
 from tickets.services.attachments import NewAttachment, check_sizes
-from tickets.services.creation import reserve_ticket_number
 from tickets.services.customers import normalize_identity
 
 logger = logging.getLogger(__name__)
@@ -53,17 +52,17 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 def check_rate(*, client: str) -> None:
-    """A fixed window per client address, counted in Redis (shared by every web process)."""
+    """A fixed window per client address, counted in Redis (shared by every web process) in
+    one round trip."""
     limit, window = parse_rate(settings.HELPDESK_WEBFORM_RATE_LIMIT)
     now = time.time()
-    key = f"webform-rate:{client}:{int(now // window)}"
+    key = cache.make_key(f"webform-rate:{client}:{int(now // window)}")
     try:
-        cache.add(key, 0, timeout=window + 1)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=window + 1)
-            count = 1
+        client_ = cache._cache.get_client(key, write=True)  # the shared Redis connection pool
+        pipe = client_.pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, window + 1, nx=True)
+        count = pipe.execute()[0]
     except RedisError:
         # Without Redis there is no shared counter. Taking the customer's request matters
         # more than counting it: the limit holds again as soon as Redis is back.
@@ -138,16 +137,20 @@ def submit(
     """A new request from the public form. The same `key` twice (a double click, a retried
     POST) answers with the first submission's number and stores nothing new."""
     check_honeypot(honeypot)
-    key = _submission_key(key)
-    earlier = InboundEvent.objects.filter(channel=Channel.WEB, external_key=key).first()
-    if earlier is not None and earlier.reserved_number:
-        email = earlier.payload.get("email", email)
-        return Submission(earlier.reserved_number, status_links.status_url(
-            earlier.reserved_number, email), duplicate=True)  # fmt: skip
+    given_key = _submission_key(key) if key else ""
+    if given_key:
+        earlier = (
+            InboundEvent.objects.filter(channel=Channel.WEB, external_key=given_key)
+            .values_list("reserved_number", "payload__email")
+            .first()
+        )
+        if earlier is not None and earlier[0]:
+            return Submission(earlier[0], status_links.status_url(earlier[0], earlier[1]),
+                              duplicate=True)  # fmt: skip
     check_rate(client=client)
     email = normalize_identity(IdentityKind.EMAIL, email)
     text = _validate(text, attachments)
-    number = reserve_ticket_number()
+    key = given_key or uuid.uuid4().hex
     payload = {
         "key": key,
         "email": email,
@@ -155,14 +158,14 @@ def submit(
         "subject": " ".join((subject or "").split())[:255],
         "text": text,
         "language": language if language in ("en", "ru") else "",
-        "number": number,
         "attachments": _store_files(key, attachments),
     }
-    event, created = inbox.receive(
-        channel=Channel.WEB, external_key=key, payload=payload, reserved_number=number
+    received = inbox.receive(
+        channel=Channel.WEB, external_key=key, payload=payload, reserve_number=True
     )
-    number = event.reserved_number or number
-    return Submission(number, status_links.status_url(number, email), duplicate=not created)
+    number = received.reserved_number
+    return Submission(number, status_links.status_url(number, email),
+                      duplicate=not received.created)  # fmt: skip
 
 
 def submit_reply(

@@ -8,13 +8,18 @@ from channels_inbound.tasks import sweep_inbox
 from tickets.models import Message, Ticket
 
 
+def receive(**kwargs):
+    received = inbox.receive(**kwargs)
+    return InboundEvent.objects.get(pk=received.event_id), received.created
+
+
 def web_payload(key, **extra):
     return {"key": key, "email": "ivan@mail.example", "name": "Ivan", "subject": "Hello",
             "text": "My parcel is late", **extra}  # fmt: skip
 
 
 def test_an_event_is_stored_raw_then_processed_into_one_message(support):
-    event, created = inbox.receive(channel="web", external_key="k1", payload=web_payload("k1"))
+    event, created = receive(channel="web", external_key="k1", payload=web_payload("k1"))
     assert created and event.status == InboundEvent.Status.PENDING and not Message.objects.exists()
 
     assert inbox.process(event_id=event.pk) == "done"
@@ -26,8 +31,8 @@ def test_an_event_is_stored_raw_then_processed_into_one_message(support):
 
 
 def test_the_same_delivery_twice_is_one_event_and_processing_twice_is_one_message(db):
-    first, _ = inbox.receive(channel="web", external_key="k2", payload=web_payload("k2"))
-    again, created = inbox.receive(channel="web", external_key="k2", payload=web_payload("k2"))
+    first, _ = receive(channel="web", external_key="k2", payload=web_payload("k2"))
+    again, created = receive(channel="web", external_key="k2", payload=web_payload("k2"))
 
     assert not created and again.pk == first.pk
     assert inbox.process(event_id=first.pk) == "done"
@@ -38,7 +43,7 @@ def test_the_same_delivery_twice_is_one_event_and_processing_twice_is_one_messag
 def test_a_replay_of_a_lost_commit_makes_no_second_message(db):
     """The worker ingested, then died before marking the event done: the replay finds the
     message by its external id."""
-    event, _ = inbox.receive(channel="web", external_key="k3", payload=web_payload("k3"))
+    event, _ = receive(channel="web", external_key="k3", payload=web_payload("k3"))
     inbox.process(event_id=event.pk)
     InboundEvent.objects.filter(pk=event.pk).update(status="pending", message=None)
 
@@ -49,7 +54,7 @@ def test_a_replay_of_a_lost_commit_makes_no_second_message(db):
 
 
 def test_an_unparseable_payload_is_kept_with_its_error_and_nothing_else_written(db):
-    event, _ = inbox.receive(channel="web", external_key="bad", payload={"text": "no sender"})
+    event, _ = receive(channel="web", external_key="bad", payload={"text": "no sender"})
 
     assert inbox.process(event_id=event.pk) == "failed"
 
@@ -60,10 +65,10 @@ def test_an_unparseable_payload_is_kept_with_its_error_and_nothing_else_written(
 
 
 def test_an_unusable_sender_fails_the_event_not_the_queue(db):
-    bad, _ = inbox.receive(
+    bad, _ = receive(
         channel="web", external_key="k4", payload=web_payload("k4", email="not an address")
     )
-    good, _ = inbox.receive(channel="web", external_key="k5", payload=web_payload("k5"))
+    good, _ = receive(channel="web", external_key="k5", payload=web_payload("k5"))
 
     assert inbox.process(event_id=bad.pk) == "failed"
     assert inbox.process(event_id=good.pk) == "done"
@@ -71,13 +76,13 @@ def test_an_unusable_sender_fails_the_event_not_the_queue(db):
 
 
 def test_an_unknown_channel_is_failed_for_an_admin(db):
-    event, _ = inbox.receive(channel="pigeon", external_key="1", payload={})
+    event, _ = receive(channel="pigeon", external_key="1", payload={})
     assert inbox.process(event_id=event.pk) == "failed"
     assert InboundEvent.objects.get(pk=event.pk).error == "No adapter for pigeon."
 
 
 def test_failed_events_can_be_rerun(db, django_capture_on_commit_callbacks):
-    event, _ = inbox.receive(channel="web", external_key="k6", payload=web_payload("k6"))
+    event, _ = receive(channel="web", external_key="k6", payload=web_payload("k6"))
     InboundEvent.objects.filter(pk=event.pk).update(status="failed", error="database was away")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -92,8 +97,8 @@ def test_the_sweep_requeues_events_whose_task_was_lost(db, django_capture_on_com
 
     from django.utils import timezone
 
-    old, _ = inbox.receive(channel="web", external_key="lost", payload=web_payload("lost"))
-    fresh, _ = inbox.receive(channel="web", external_key="new", payload=web_payload("new"))
+    old, _ = receive(channel="web", external_key="lost", payload=web_payload("lost"))
+    fresh, _ = receive(channel="web", external_key="new", payload=web_payload("new"))
     InboundEvent.objects.filter(pk=old.pk).update(
         next_attempt_at=timezone.now() - timedelta(minutes=2)
     )

@@ -43,5 +43,4 @@ class WebFormReceiver:
             attachments=tuple(attachments),
             language=payload.get("language", ""),
             hints=ThreadHints(ticket_number=payload.get("reply_to")),
-            reserved_number=payload.get("number"),
         )

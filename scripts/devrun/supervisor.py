@@ -3,6 +3,7 @@
 import contextlib
 import os
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
@@ -23,6 +24,9 @@ from scripts.devrun.common import (
 # --- Running the children -----------------------------------------------------------------------
 
 
+BACKGROUND = ("nice", "-n", "10") if shutil.which("nice") else ()
+
+
 def child_commands(options: Options) -> dict[str, list[str]]:
     return {
         "web": [
@@ -31,7 +35,10 @@ def child_commands(options: Options) -> dict[str, list[str]]:
             *("--workers", str(options.web_concurrency), "--proxy-headers"),
             *("--no-access-log", "--lifespan", "off"),
         ],
+        # Background work yields the CPU to people: a flood of inbound mail slows the worker,
+        # never the pages agents are waiting on.
         "worker": [
+            *BACKGROUND,
             *(PYTHON, "-m", "celery", "-A", "helpdesk", "worker", "-l", "info"),
             *("-Q", CELERY_QUEUES, "--concurrency", str(options.celery_concurrency)),
         ],
