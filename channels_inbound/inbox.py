@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError
+from redis.exceptions import RedisError
 
 from channels_inbound import adapters
 from channels_inbound.adapters.base import ParseError
 from channels_inbound.models import InboundEvent
 from helpdesk.errors import ApplicationError
-from helpdesk.queue import enqueue_on_commit
 from tickets.models.tickets import TICKET_NUMBER_SEQUENCE
 from tickets.selectors import default_group
 from tickets.services import ticket_ingest
@@ -31,7 +34,6 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 SWEEP_GRACE = timedelta(seconds=30)
-SWEEP_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,6 @@ def receive(
     with it before the ticket exists), and nothing at all when the same delivery came
     before - then the first one is returned, with its number.
     """
-    from channels_inbound.tasks import process_inbound
-
     key = external_key[:500]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
@@ -78,7 +78,7 @@ def receive(
         )
         row = cursor.fetchone()
         if row is not None:
-            enqueue_on_commit(process_inbound, row[0])
+            transaction.on_commit(wake)
             return Received(event_id=row[0], created=True, reserved_number=row[1])
     event_id, number = (
         InboundEvent.objects.filter(channel=channel, external_key=key)
@@ -163,25 +163,82 @@ def _record_attempt(event_id: int, error: str) -> str:
 
 def retry(*, event_ids: list[int]) -> int:
     """Put failed events back in the queue (the admin's "re-run")."""
-    from channels_inbound.tasks import process_inbound
-
     with transaction.atomic():
         count = InboundEvent.objects.filter(
             pk__in=event_ids, status=InboundEvent.Status.FAILED
         ).update(status=InboundEvent.Status.PENDING, next_attempt_at=timezone.now(), error="")
-        for event_id in event_ids:
-            enqueue_on_commit(process_inbound, event_id)
+        transaction.on_commit(wake)
     return count
 
 
-def sweep(*, now: datetime | None = None, batch: int = SWEEP_BATCH) -> list[int]:
-    """Ids of pending events whose task was lost (broker restart, killed worker), oldest
-    first. The caller queues them."""
-    now = now or timezone.now()
+# --- Waking the workers -------------------------------------------------------------------------
+# A burst of a thousand submissions should not be a thousand broker messages: the first event
+# of a burst wakes a few drainers (a Redis flag says they are awake), and they process every
+# due event, in order, until none is left.
+
+AWAKE_FLAG = "inbox:drainers-awake"
+DRAINERS = 2
+DRAIN_BATCH = 20
+DRAIN_SECONDS = 60
+
+
+def wake() -> None:
+    """Make sure drainers are running. A Redis or broker outage is harmless: the events are
+    committed and the beat sweep wakes the drainers again."""
+    from channels_inbound.tasks import drain_inbox
+
+    try:
+        if cache.add(AWAKE_FLAG, 1, timeout=DRAIN_SECONDS * 2):
+            for _ in range(DRAINERS):
+                drain_inbox.apply_async(retry=False)
+    except (RedisError, OperationalError):
+        logger.warning("could not wake the inbox drainers; the sweep will", exc_info=True)
+
+
+def due_events(limit: int, now: datetime | None = None) -> list[int]:
     return list(
         InboundEvent.objects.filter(
-            status=InboundEvent.Status.PENDING, next_attempt_at__lte=now - SWEEP_GRACE
+            status=InboundEvent.Status.PENDING, next_attempt_at__lte=now or timezone.now()
         )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:batch]
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:limit]
     )
+
+
+def drain(*, seconds: float = DRAIN_SECONDS) -> int:
+    """Process due events until none is left (or time is up: then hand over to a fresh
+    drainer, so no task runs into Celery's time limit). Returns how many were processed."""
+    started, done = time.monotonic(), 0
+    try:
+        while time.monotonic() - started < seconds:
+            batch = due_events(DRAIN_BATCH)
+            if not batch:
+                # Sleep only after a last look: an event committed after the flag is gone
+                # wakes new drainers itself; one committed before it is seen here.
+                cache.delete(AWAKE_FLAG)
+                batch = due_events(DRAIN_BATCH)
+                if not batch:
+                    return done
+                cache.add(AWAKE_FLAG, 1, timeout=DRAIN_SECONDS * 2)
+            for event_id in batch:
+                if process(event_id=event_id) != "busy":
+                    done += 1
+    except RedisError:
+        logger.warning("Redis unavailable while draining the inbox", exc_info=True)
+        return done
+    cache.delete(AWAKE_FLAG)
+    wake()
+    return done
+
+
+def sweep(*, now: datetime | None = None) -> bool:
+    """Wake the drainers when an event waits longer than it should (its wake-up was lost to
+    a broker restart or a killed worker). Returns whether it did."""
+    now = now or timezone.now()
+    overdue = InboundEvent.objects.filter(
+        status=InboundEvent.Status.PENDING, next_attempt_at__lte=now - SWEEP_GRACE
+    ).exists()
+    if overdue:
+        cache.delete(AWAKE_FLAG)
+        wake()
+    return overdue

@@ -10,15 +10,14 @@ def process_inbound(event_id: int) -> str:
     return inbox.process(event_id=event_id)
 
 
+@shared_task(acks_late=True)
+def drain_inbox() -> int:
+    return inbox.drain()
+
+
 @shared_task
-def sweep_inbox() -> int:
-    """Re-queue pending events in batches; a full batch queues the next sweep at once."""
-    due = inbox.sweep()
-    for event_id in due:
-        process_inbound.delay(event_id)
-    if len(due) == inbox.SWEEP_BATCH:
-        sweep_inbox.delay()
-    return len(due)
+def sweep_inbox() -> bool:
+    return inbox.sweep()
 
 
 @shared_task(acks_late=True)

@@ -193,6 +193,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "channels_inbound.tasks.process_inbound": {"queue": "inbound"},
+    "channels_inbound.tasks.drain_inbox": {"queue": "inbound"},
     "channels_inbound.tasks.sweep_*": {"queue": "inbound"},
     "channels_inbound.tasks.deliver": {"queue": "outbound"},
     "comments.tasks.*": {"queue": "outbound"},

@@ -92,22 +92,42 @@ def test_failed_events_can_be_rerun(db, django_capture_on_commit_callbacks):
     assert Message.objects.count() == 1
 
 
-def test_the_sweep_requeues_events_whose_task_was_lost(db, django_capture_on_commit_callbacks):
+def test_the_sweep_wakes_the_drainers_only_when_an_event_waits_too_long(db):
     from datetime import timedelta
 
     from django.utils import timezone
 
-    old, _ = receive(channel="web", external_key="lost", payload=web_payload("lost"))
+    # Stored, but their wake-up never ran (the broker was down): nothing processes them.
     fresh, _ = receive(channel="web", external_key="new", payload=web_payload("new"))
+    assert sweep_inbox() is False
+    assert InboundEvent.objects.get(pk=fresh.pk).status == "pending"
+
+    old, _ = receive(channel="web", external_key="lost", payload=web_payload("lost"))
     InboundEvent.objects.filter(pk=old.pk).update(
         next_attempt_at=timezone.now() - timedelta(minutes=2)
     )
+    assert sweep_inbox() is True  # eager: the drainers run now, and take every due event
 
-    assert inbox.sweep() == [old.pk]
-    assert sweep_inbox() == 1  # eager: the re-queued task runs now
+    assert set(InboundEvent.objects.values_list("status", flat=True)) == {"done"}
+    assert Message.objects.count() == 2
 
-    assert InboundEvent.objects.get(pk=old.pk).status == "done"
-    assert InboundEvent.objects.get(pk=fresh.pk).status == "pending"
+
+def test_a_burst_wakes_the_drainers_once(db, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    cache.delete(inbox.AWAKE_FLAG)
+    with django_capture_on_commit_callbacks(execute=False) as wakes:
+        for n in range(5):
+            receive(channel="web", external_key=f"burst-{n}", payload=web_payload(f"burst-{n}"))
+    assert len(wakes) == 5
+    cache.add(inbox.AWAKE_FLAG, 1)  # drainers are awake: the other four wakes do nothing
+    for callback in wakes[1:]:
+        callback()
+    assert Message.objects.count() == 0
+
+    assert inbox.drain() == 5
+    assert Message.objects.count() == 5
+    assert cache.get(inbox.AWAKE_FLAG) is None  # asleep again: the next event wakes them
 
 
 @pytest.mark.django_db(transaction=True)
