@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 BASE_STAMP := $(VENV)/.base-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
-.PHONY: run test lint format bench clean-venv
+.PHONY: run test lint format bench faults clean-venv
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,14 @@ test: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -n $${TEST_WORKERS:-auto} $(PYTEST_ARGS)
+
+# Fills the `helpdesk_bench` database with 1,000,000 tickets (once), then the wrk load run.
+bench: $(BASE_STAMP)
+	$(PY) bench/load.py $(BENCH_ARGS)
+
+# 10,000 web-form submissions while the worker is killed twice and Redis restarted once.
+faults: $(BASE_STAMP)
+	$(PY) bench/faults.py
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .

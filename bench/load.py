@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -188,6 +189,9 @@ def main() -> int:
     parser.add_argument("--settle-timeout", type=int, default=600)
     options = parser.parse_args()
 
+    if shutil.which("wrk") is None:
+        print("wrk is not installed; install it (Debian: apt-get install wrk) and run again.")
+        return 1
     env = configure(options)
     if not options.skip_generate:
         generate(options)
