@@ -52,8 +52,14 @@ def normalize_identity(kind: str, value: str) -> str:
 
 
 def identity_texts(customer: Customer, identities: list[CustomerIdentity]) -> list[str]:
-    """What of a customer goes into their tickets' search vectors."""
-    return [customer.name, *(i.value for i in identities), *(i.display for i in identities)]
+    """What of a customer goes into their tickets' search vectors. An email address is also
+    split at the @, since people search for "marina" or "example.com", not the whole address."""
+    texts = [customer.name]
+    for identity in identities:
+        texts += [identity.value, identity.display]
+        if identity.kind == IdentityKind.EMAIL:
+            texts.append(identity.value.replace("@", " "))
+    return texts
 
 
 def customer_find_or_create(
