@@ -5,10 +5,12 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import views as account_views
 from channels_inbound import views as public_views
 from comments.urls import urlpatterns as comment_api
 from helpdesk import views
 from tickets.api.urls import urlpatterns as ticket_api
+from tickets.urls import urlpatterns as workspace
 
 admin.site.site_header = "Helpdesk administration"
 admin.site.site_title = "Helpdesk admin"
@@ -22,6 +24,25 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("preferences/", account_views.preferences, name="preferences"),
+    path("preferences/save/", account_views.preferences_save, name="preferences-save"),
+    *workspace,
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("support/", public_views.support_form, name="support"),

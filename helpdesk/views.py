@@ -1,16 +1,11 @@
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-
-from tickets.selectors import TicketFilters, ticket_list
+from django.shortcuts import redirect
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    context = {}
-    if request.user.is_authenticated:
-        mine = ticket_list(user=request.user, filters=TicketFilters(owner="me", open_only=True))
-        context["my_tickets"] = list(mine.order_by("-number")[:10])
-    return render(request, "home.html", context)
+    """Staff go to their queue; everyone else to the login page."""
+    return redirect("queue" if request.user.is_authenticated else "login")
 
 
 def health(request: HttpRequest) -> JsonResponse:

@@ -68,9 +68,11 @@ def test_a_wrong_password_says_what_to_do(seeded, client):
     assert "ask an admin to reset your password" in response.content.decode()
 
 
-def test_home_shows_my_open_tickets(seeded, client):
+def test_home_leads_to_the_queue_or_the_login(seeded, client):
+    assert client.get("/").url == "/login/"
     client.login(username="sergey@demo.helpdesk", password=demo.DEMO_PASSWORD)
-    page = client.get("/").content.decode()
+    assert client.get("/").url == "/tickets/"
+    page = client.get("/tickets/?queue=mine").content.decode()
     assert "Деньги за отменённый заказ" in page
 
 

@@ -8,7 +8,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.models import User
-from helpdesk.realtime import AGENTS_GROUP, ticket_group, user_group
+from helpdesk.realtime import AGENTS_GROUP, RealtimeEvent, send, ticket_group, user_group
 from tickets import permissions
 from tickets.models import Ticket
 from tickets.permissions import Action
@@ -48,6 +48,8 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
                 return
             await self._join(ticket_group(ticket_id))
             await self.send_json({"type": "watching", "ticket_id": ticket_id})
+        elif action == "presence":
+            await self._presence(content)
         elif action == "unwatch":
             ticket_id = content.get("ticket_id")
             group = ticket_group(ticket_id) if isinstance(ticket_id, int) else None
@@ -56,6 +58,23 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
                 self.joined.discard(group)
         else:
             await self.send_json({"type": "error", "message": "Unknown action."})
+
+    async def _presence(self, content) -> None:
+        """ "Anna is viewing" / "Anna is writing": relayed to the ticket's group, where every
+        receiver's socket checks again that its user may see the ticket."""
+        state = content.get("state")
+        if state not in ("viewing", "typing"):
+            return
+        ticket_id = await self._viewable_ticket_id(content.get("number"))
+        if ticket_id is None:
+            return
+        event = RealtimeEvent(
+            "presence",
+            ticket_id,
+            {"user_id": self.user.pk, "name": self.user.get_short_name(), "state": state},
+            to_agents=False,
+        )
+        await send(event)
 
     async def realtime_event(self, message):
         event = message["event"]

@@ -9,10 +9,12 @@ from tickets.models.tickets import (
     Ticket,
     TicketParticipant,
 )
+from tickets.models.workspace import CannedResponse, SavedFilter
 
 __all__ = [
     "OPEN_STATUSES",
     "Attachment",
+    "CannedResponse",
     "Channel",
     "Customer",
     "CustomerIdentity",
@@ -23,6 +25,7 @@ __all__ = [
     "IdentityKind",
     "Message",
     "Priority",
+    "SavedFilter",
     "Status",
     "Ticket",
     "TicketEvent",

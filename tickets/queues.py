@@ -1,0 +1,207 @@
+"""The agent's queues: which tickets each one holds, how many, and a page of them.
+
+Counts that everyone shares (per group, all open, pending) come from one grouped query,
+cached for a few seconds in Redis: a desk with a million tickets should not count them on
+every page view. Counts that are the user's own (mine, unassigned in my groups) are cheap
+index lookups and are always fresh.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from tickets import permissions
+from tickets.models import OPEN_STATUSES, Group, SavedFilter, Status, Ticket
+from tickets.permissions import support_group_ids
+from tickets.selectors import TicketFilters, ticket_list
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+SHARED_COUNTS_KEY = "queues:shared-counts"
+SHARED_COUNTS_SECONDS = 5
+SOLVED_RECENTLY = timedelta(days=7)
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class Queue:
+    key: str
+    label: str
+    count: int | None = None
+    group_id: int | None = None
+
+
+def _base_filters(user: User, key: str) -> tuple[TicketFilters, Q]:
+    """The filters of a queue, and an extra condition the generic filters cannot say."""
+    if key == "mine":
+        return TicketFilters(owner="me", open_only=True), Q()
+    if key == "unassigned":
+        groups = support_group_ids(user)
+        return TicketFilters(owner="none", open_only=True), Q(group_id__in=groups)
+    if key == "pending":
+        return TicketFilters(statuses=(Status.PENDING,)), Q()
+    if key == "solved":
+        since = timezone.now() - SOLVED_RECENTLY
+        return TicketFilters(statuses=(Status.SOLVED,)), Q(solved_at__gte=since)
+    if key == "all":
+        return TicketFilters(), Q()
+    if key.startswith("group:") and key[6:].isdigit():
+        return TicketFilters(group=int(key[6:]), open_only=True), Q()
+    return TicketFilters(open_only=True), Q()  # "open": everything not yet solved
+
+
+def queue_tickets(*, user: User, key: str, filters: TicketFilters | None = None) -> QuerySet:
+    """The tickets of a queue, narrowed further by the list's own filters."""
+    base, extra = _base_filters(user, key)
+    if filters is not None:
+        base = TicketFilters(
+            statuses=filters.statuses or base.statuses,
+            open_only=base.open_only and not filters.statuses,
+            owner=filters.owner if filters.owner is not None else base.owner,
+            group=filters.group if filters.group is not None else base.group,
+            channel=filters.channel,
+            priority=filters.priority,
+            customer=filters.customer,
+            tags=filters.tags,
+            text=filters.text,
+        )
+    return ticket_list(user=user, filters=base).filter(extra)
+
+
+def shared_counts() -> dict[str, int]:
+    counts = cache.get(SHARED_COUNTS_KEY)
+    if counts is not None:
+        return counts
+    rows = (
+        Ticket.objects.filter(status__in=OPEN_STATUSES)
+        .values("group_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts: dict[str, int] = {"open": 0, "pending": 0}
+    for row in rows:
+        counts["open"] += row["n"]
+        if row["status"] == Status.PENDING:
+            counts["pending"] += row["n"]
+        key = f"group:{row['group_id']}"
+        counts[key] = counts.get(key, 0) + row["n"]
+    cache.set(SHARED_COUNTS_KEY, counts, SHARED_COUNTS_SECONDS)
+    return counts
+
+
+def forget_shared_counts() -> None:
+    cache.delete(SHARED_COUNTS_KEY)
+
+
+def queues_for(user: User) -> list[Queue]:
+    """The left rail: the person's queues with their counts, then their saved filters."""
+    if not user.is_agent:
+        involved = permissions.visible_tickets(
+            user, Ticket.objects.filter(status__in=OPEN_STATUSES)
+        )
+        return [
+            Queue("mine", str(_("Handed to me")),
+                  Ticket.objects.filter(assignee=user, status__in=OPEN_STATUSES).count()),
+            Queue("open", str(_("Tickets I am involved in")), involved.count()),
+        ]  # fmt: skip
+    shared = shared_counts()
+    groups = support_group_ids(user)
+    mine = Ticket.objects.filter(assignee=user, status__in=OPEN_STATUSES).count()
+    unassigned = Ticket.objects.filter(
+        assignee__isnull=True, group_id__in=groups, status__in=OPEN_STATUSES
+    ).count()
+    queues = [
+        Queue("mine", str(_("My tickets")), mine),
+        Queue("unassigned", str(_("Unassigned in my groups")), unassigned),
+    ]
+    for group in Group.objects.filter(is_active=True).order_by("tier", "name"):
+        key = f"group:{group.pk}"
+        queues.append(Queue(key, group.name, shared.get(key, 0), group.pk))
+    queues += [
+        Queue("open", str(_("All open")), shared["open"]),
+        Queue("pending", str(_("Pending")), shared["pending"]),
+        Queue("solved", str(_("Solved recently"))),
+    ]
+    return queues
+
+
+def saved_filters_for(user: User) -> list[SavedFilter]:
+    return list(SavedFilter.objects.filter(user=user).order_by("name"))
+
+
+# --- Keyset pagination ---------------------------------------------------------------------------
+# A page is "the next 25 after this row", never "skip 25 000 rows": page 4 000 costs what page 1
+# costs.
+
+SORTS = {
+    "newest": ("-number",),
+    "oldest": ("number",),
+    "activity": ("-updated_at", "-number"),
+    "priority": ("-priority", "-number"),
+}
+
+
+def _encode(ticket: Ticket, order: tuple[str, ...]) -> str:
+    values = []
+    for field in order:
+        value = getattr(ticket, field.lstrip("-"))
+        values.append(value.isoformat() if hasattr(value, "isoformat") else value)
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, order: tuple[str, ...]) -> list | None:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(values, list) or len(values) != len(order):
+        return None
+    for i, field in enumerate(order):
+        if field.lstrip("-") == "updated_at":
+            values[i] = parse_datetime(values[i]) if isinstance(values[i], str) else None
+            if values[i] is None:
+                return None
+    return values
+
+
+def _after(order: tuple[str, ...], values: list) -> Q:
+    """Rows that come after `values` in `order`: (a > x) or (a = x and b > y) ..."""
+    condition = Q()
+    equal = Q()
+    for field, value in zip(order, values, strict=True):
+        name = field.lstrip("-")
+        step = Q(**{f"{name}__lt" if field.startswith("-") else f"{name}__gt": value})
+        condition |= equal & step
+        equal &= Q(**{name: value})
+    return condition
+
+
+@dataclass(frozen=True)
+class Page:
+    tickets: list[Ticket]
+    next_cursor: str | None
+
+
+def page_of(tickets: QuerySet, *, sort: str, cursor: str = "") -> Page:
+    order = SORTS.get(sort, SORTS["newest"])
+    tickets = tickets.order_by(*order)
+    if cursor:
+        values = _decode(cursor, order)
+        if values is not None:
+            tickets = tickets.filter(_after(order, values))
+    rows = list(tickets[: PAGE_SIZE + 1])
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return Page(rows, _encode(rows[-1], order) if more and rows else None)

@@ -1,0 +1,119 @@
+"""Small pieces the workspace templates share: icons, badges, lines of the history."""
+
+from __future__ import annotations
+
+import re
+
+from django import template
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from tickets.models import Channel, EventKind, Status
+from tickets.models.tickets import PRIORITY_NAMES
+
+register = template.Library()
+
+CHANNEL_LABELS = dict(Channel.choices)
+STATUS_LABELS = dict(Status.choices)
+MENTION = re.compile(r"(?<![\w@.])@([a-z0-9][a-z0-9._-]*[a-z0-9]|[a-z0-9])", re.IGNORECASE)
+
+
+@register.simple_tag
+def channel_icon(channel: str) -> str:
+    """An icon from the sprite in the page, with the channel's name for screen readers."""
+    label = CHANNEL_LABELS.get(channel, channel)
+    return format_html(
+        '<svg class="icon icon-{0}" role="img" aria-label="{1}"><title>{1}</title>'
+        '<use href="#i-{0}"></use></svg>',
+        channel,
+        label,
+    )
+
+
+@register.simple_tag
+def status_badge(status: str) -> str:
+    return format_html(
+        '<span class="status status-{}">{}</span>', status, STATUS_LABELS.get(status, status)
+    )
+
+
+def _priority_label(name: str) -> str:
+    labels = {"low": _("Low"), "normal": _("Normal"), "high": _("High"), "urgent": _("Urgent")}
+    return labels.get(name, name)
+
+
+@register.simple_tag
+def priority_badge(priority: int) -> str:
+    name = PRIORITY_NAMES.get(priority, "normal")
+    return format_html('<span class="prio prio-{}">{}</span>', name, _priority_label(name))
+
+
+@register.filter
+def with_mentions(text: str) -> str:
+    """Escape a comment and mark its @mentions (the text itself is never trusted)."""
+    escaped = conditional_escape(text)
+    marked = MENTION.sub(r'<span class="mention">@\1</span>', str(escaped))
+    return mark_safe(marked.replace("\n", "<br>"))  # noqa: S308 - built from escaped text
+
+
+@register.filter
+def is_image(content_type: str) -> bool:
+    return content_type in ("image/png", "image/jpeg", "image/gif", "image/webp")
+
+
+def _name(ref) -> str:
+    return ref.get("name", "") if isinstance(ref, dict) else ""
+
+
+@register.simple_tag
+def event_line(event) -> str:
+    """One line of a ticket's history, in the reader's language."""
+    who = event.actor.full_name if event.actor else (
+        event.actor_customer.name if event.actor_customer else _("The system"))  # fmt: skip
+    old, new, kind = event.old, event.new, event.kind
+    if kind == EventKind.CREATED:
+        text = _("%(who)s opened the ticket via %(channel)s") % {
+            "who": who,
+            "channel": CHANNEL_LABELS.get((new or {}).get("channel"), ""),
+        }
+    elif kind == EventKind.ASSIGNED:
+        text = (
+            _("%(who)s assigned the ticket to %(to)s") % {"who": who, "to": _name(new)}
+            if new
+            else _("%(who)s put the ticket back in its group's queue") % {"who": who}
+        )
+    elif kind == EventKind.HANDED_OFF:
+        target = _name((new or {}).get("owner")) or _name((new or {}).get("group"))
+        text = _("%(who)s handed the ticket to %(to)s") % {"who": who, "to": target}
+    elif kind == EventKind.HANDED_BACK:
+        text = _("%(who)s handed the ticket back to %(to)s") % {"who": who, "to": _name(new)}
+    elif kind in (EventKind.STATUS_CHANGED, EventKind.REOPENED):
+        text = _("%(who)s changed the status from %(old)s to %(new)s") % {
+            "who": who,
+            "old": STATUS_LABELS.get(old, old),
+            "new": STATUS_LABELS.get(new, new),
+        }
+    elif kind == EventKind.PRIORITY_CHANGED:
+        text = _("%(who)s changed the priority from %(old)s to %(new)s") % {
+            "who": who,
+            "old": _priority_label(old),
+            "new": _priority_label(new),
+        }
+    elif kind == EventKind.TAGS_CHANGED:
+        text = _("%(who)s set the tags: %(tags)s") % {"who": who, "tags": ", ".join(new) or "—"}
+    elif kind == EventKind.SUBJECT_CHANGED:
+        text = _("%(who)s changed the subject") % {"who": who}
+    elif kind == EventKind.MERGED_INTO:
+        text = _("%(who)s merged this ticket into #%(n)s") % {"who": who, "n": new["number"]}
+    elif kind == EventKind.MERGED_FROM:
+        text = _("%(who)s merged #%(n)s into this ticket") % {"who": who, "n": old["number"]}
+    elif kind == EventKind.CUSTOMER_CHANGED:
+        text = _("%(who)s merged the customer into %(to)s") % {"who": who, "to": _name(new)}
+    elif kind == EventKind.FOLLOW_UP:
+        text = _("The customer wrote again: follow-up #%(n)s") % {"n": new["number"]}
+    elif kind == EventKind.DELIVERY_FAILED:
+        text = _("A reply could not be delivered")
+    else:  # replied, commented, customer replied: the message or comment itself shows it
+        return ""
+    return format_html('<span class="event-text">{}</span>', text)

@@ -1,0 +1,189 @@
+"""The ticket page: the whole conversation, the composer, the side panel and the customer."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role, User
+from helpdesk.errors import ApplicationError
+from tickets import permissions, selectors, services
+from tickets.api.common import uploaded_attachments
+from tickets.models import CannedResponse, Group, Priority, Status, Ticket
+from tickets.models.tickets import PRIORITY_NAMES, TRANSITIONS
+from tickets.permissions import Action
+from tickets.services import workspace as workspace_services
+from tickets.views.common import act, is_htmx, staff_required
+
+EARLIER_TICKETS = 20
+
+
+def _ticket(request: HttpRequest, number: int, action: Action = Action.VIEW) -> Ticket:
+    try:
+        return selectors.ticket_get(user=request.user, number=number, action=action)
+    except ApplicationError as error:
+        if error.status_code == 404:
+            raise Http404(error.message) from None
+        raise
+
+
+def _page_context(request: HttpRequest, ticket: Ticket) -> dict:
+    user = request.user
+    can = {str(a): permissions.can(user, a, ticket) for a in Action if
+           a not in permissions.TICKETLESS_ACTIONS}  # fmt: skip
+    context = {
+        "ticket": ticket,
+        "timeline": selectors.ticket_timeline(ticket=ticket, user=user),
+        "can": can,
+        "priority_name": PRIORITY_NAMES[ticket.priority],
+        "next_statuses": sorted(TRANSITIONS[ticket.status]),
+        "statuses": Status.choices,
+        "priorities": [(p.name.lower(), p.label) for p in Priority],
+    }
+    if user.is_agent:
+        customer = ticket.customer
+        context.update(
+            identities=list(customer.identities.order_by("id")),
+            earlier=list(
+                selectors.tickets_for_display()
+                .filter(customer=customer)
+                .exclude(pk=ticket.pk)
+                .order_by("-number")[:EARLIER_TICKETS]
+            ),
+            agents=list(User.objects.filter(is_active=True, role__in=[Role.ADMIN, Role.AGENT])
+                        .only("id", "full_name", "role").order_by("full_name")),
+            internal_staff=list(User.objects.filter(is_active=True, role=Role.INTERNAL)
+                                .only("id", "full_name", "role", "title").order_by("full_name")),
+            groups=list(Group.objects.filter(is_active=True).order_by("tier", "name")),
+            canned=list(CannedResponse.objects.filter(owner__isnull=True) |
+                        CannedResponse.objects.filter(owner=user)),
+        )  # fmt: skip
+    return context
+
+
+@staff_required
+def ticket_page(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _ticket(request, number)
+    if ticket.merged_into_id is not None and request.GET.get("stay") != "1":
+        merged = Ticket.objects.only("number").get(pk=ticket.merged_into_id)
+        messages.info(request, _("#%(old)s was merged into this ticket.") % {"old": number})
+        return redirect("ticket", number=merged.number)
+    context = _page_context(request, ticket)
+    if is_htmx(request) and request.GET.get("partial") == "live":
+        return render(request, "workspace/_ticket_live.html", context)
+    return render(request, "workspace/ticket.html", context)
+
+
+def _back(number: int) -> str:
+    return f"/tickets/{number}/"
+
+
+@staff_required
+@require_POST
+def reply(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _ticket(request, number)
+    status = request.POST.get("status") or None
+    return act(
+        request,
+        _back(number),
+        lambda: services.ticket_reply(
+            ticket=ticket,
+            by=request.user,
+            text=request.POST.get("text", ""),
+            status=status,
+            attachments=uploaded_attachments(request),
+        ),
+        success=_("Reply sent."),
+    )
+
+
+@staff_required
+@require_POST
+def update(request: HttpRequest, number: int) -> HttpResponse:
+    """The side panel: each changed field goes through its own service (and event)."""
+    ticket = _ticket(request, number)
+    post = request.POST
+
+    def apply() -> None:
+        if "status" in post and post["status"] != ticket.status:
+            services.ticket_set_status(ticket=ticket, status=post["status"], by=request.user)
+        if "priority" in post and post["priority"] != PRIORITY_NAMES[ticket.priority]:
+            services.ticket_set_priority(ticket=ticket, priority=post["priority"], by=request.user)
+        if "tags" in post:
+            tags = [t for t in post["tags"].replace(",", " ").split() if t]
+            services.ticket_set_tags(ticket=ticket, by=request.user, replace=tags)
+        if "owner" in post:
+            owner_id = post["owner"]
+            owner = User.objects.filter(pk=owner_id).first() if owner_id.isdigit() else None
+            if (owner.pk if owner else None) != ticket.assignee_id:
+                services.ticket_assign(ticket=ticket, owner=owner, by=request.user)
+
+    return act(request, _back(number), apply)
+
+
+@staff_required
+@require_POST
+def assign_to_me(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _ticket(request, number)
+    return act(
+        request,
+        _back(number),
+        lambda: services.ticket_assign(ticket=ticket, owner=request.user, by=request.user),
+        success=_("The ticket is yours."),
+    )
+
+
+@staff_required
+@require_POST
+def hand_off(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _ticket(request, number)
+    target = request.POST.get("to", "")
+    kind, _sep, pk = target.partition(":")
+    to_user = User.objects.filter(pk=pk).first() if kind == "user" and pk.isdigit() else None
+    to_group = Group.objects.filter(pk=pk).first() if kind == "group" and pk.isdigit() else None
+    return act(
+        request,
+        _back(number),
+        lambda: services.ticket_hand_off(
+            ticket=ticket,
+            by=request.user,
+            note=request.POST.get("note", ""),
+            to_user=to_user,
+            to_group=to_group,
+        ),
+        success=_("Handed off."),
+    )
+
+
+@staff_required
+@require_POST
+def merge(request: HttpRequest, number: int) -> HttpResponse:
+    source = _ticket(request, number)
+    into_number = request.POST.get("into", "").lstrip("#")
+
+    def apply() -> None:
+        if not into_number.isdigit():
+            raise ApplicationError(_("Enter the number of the ticket to merge into."))
+        into = selectors.ticket_get(user=request.user, number=int(into_number))
+        services.ticket_merge(source=source, into=into, by=request.user)
+
+    response = act(request, _back(number), apply)
+    if (
+        into_number.isdigit()
+        and Ticket.objects.filter(number=number, merged_into__number=int(into_number)).exists()
+    ):
+        return redirect("ticket", number=int(into_number))
+    return response
+
+
+@staff_required
+def canned_text(request: HttpRequest, number: int, pk: int) -> JsonResponse:
+    ticket = _ticket(request, number, Action.REPLY)
+    canned = get_object_or_404(CannedResponse, pk=pk)
+    if canned.owner_id not in (None, request.user.pk):
+        raise Http404
+    text = workspace_services.canned_render(canned=canned, ticket=ticket, agent=request.user)
+    return JsonResponse({"text": text})
