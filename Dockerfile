@@ -6,6 +6,7 @@ COPY requirements/base.txt requirements/base.txt
 RUN pip install --no-cache-dir -r requirements/base.txt
 COPY . .
 RUN SECRET_KEY=build-only python manage.py collectstatic --noinput -v 0
+RUN SECRET_KEY=build-only python manage.py compile_translations
 RUN useradd --system --home /app helpdesk && mkdir -p /app/var/media && chown -R helpdesk /app/var
 USER helpdesk
 EXPOSE 8000

@@ -26,6 +26,7 @@ run: $(BASE_STAMP)
 test: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	DJANGO_SETTINGS_MODULE=helpdesk.settings_test $(PY) manage.py compile_translations
 	$(PY) -m pytest -n $${TEST_WORKERS:-auto} $(PYTEST_ARGS)
 
 # Fills the `helpdesk_bench` database with 1,000,000 tickets (once), then the wrk load run.

@@ -32,6 +32,8 @@ TARGETS = {
     "ticket with 5 messages (API)": {"p95_ms": 20},
     "create ticket (API)": {"rps": 500},
     "create ticket (web form)": {"rps": 500},
+    "queue page (25 open tickets)": {"p95_ms": 50},
+    "ticket page (5 messages, 3 comments)": {"p95_ms": 50},
 }
 
 
@@ -76,8 +78,13 @@ def fixtures() -> dict:
         .values_list("number", flat=True)
         .first()
     )
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(agent)
+    cookie = f"sessionid={browser.cookies['sessionid'].value}"
     return {"token": token.key, "ticket": ticket, "customers": Customer.objects.count(),
-            "agent_id": agent.pk}  # fmt: skip
+            "agent_id": agent.pk, "cookie": cookie}  # fmt: skip
 
 
 def scenarios(fx: dict) -> list[dict]:
@@ -85,6 +92,9 @@ def scenarios(fx: dict) -> list[dict]:
         {"name": "ticket list (API)", "path": "/api/v1/tickets/?status=open", "lua": "get.lua"},
         {"name": "ticket with 5 messages (API)", "path": f"/api/v1/tickets/{fx['ticket']}/",
          "lua": "get.lua"},
+        {"name": "queue page (25 open tickets)", "path": "/tickets/?queue=open", "lua": "page.lua"},
+        {"name": "ticket page (5 messages, 3 comments)", "path": f"/tickets/{fx['ticket']}/",
+         "lua": "page.lua"},
         {"name": "create ticket (API)", "path": "/api/v1/tickets/", "lua": "create_api.lua"},
         {"name": "create ticket (web form)", "path": "/api/v1/public/tickets/",
          "lua": "create_webform.lua"},
@@ -107,6 +117,8 @@ def queries_per_request(fx: dict, scenario: dict) -> int:
     from django.test import Client
 
     client = Client(HTTP_AUTHORIZATION=f"Token {fx['token']}")
+    if scenario["lua"] == "page.lua":
+        client = Client(HTTP_COOKIE=fx["cookie"])
     queries = []
 
     def count(execute, sql, params, many, context):
@@ -114,7 +126,7 @@ def queries_per_request(fx: dict, scenario: dict) -> int:
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(count):
-        if scenario["lua"] == "get.lua":
+        if scenario["lua"] in ("get.lua", "page.lua"):
             response = client.get(scenario["path"])
         elif scenario["lua"] == "create_api.lua":
             response = client.post(
@@ -195,6 +207,12 @@ def main() -> int:
     env = configure(options)
     if not options.skip_generate:
         generate(options)
+    subprocess.run(
+        [processes.PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=processes.ROOT,
+        env=env,
+        check=True,
+    )  # as `make run` does
     import django
 
     django.setup()
@@ -203,6 +221,7 @@ def main() -> int:
     fx = fixtures()
     env["BENCH_TOKEN"] = fx["token"]
     env["BENCH_CUSTOMERS"] = str(fx["customers"])
+    env["BENCH_COOKIE"] = fx["cookie"]
     connection.close()
 
     log_dir = processes.ROOT / "var" / "bench" / "load"

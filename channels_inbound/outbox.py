@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from channels_inbound import adapters
 from channels_inbound.adapters.base import PermanentDeliveryError, TemporaryDeliveryError
@@ -56,8 +57,11 @@ class OutboxRouter:
         sender = adapters.sender(channel)
         if sender is None:
             raise ApplicationError(
-                f"{CHANNEL_NAMES[channel]} is not connected, so replies cannot be sent there. "
-                "An admin can connect it in the channel settings.",
+                _(
+                    "%(channel)s is not connected, so replies cannot be sent there. "
+                    "An admin can connect it in the channel settings."
+                )
+                % {"channel": CHANNEL_NAMES[channel]},
                 extra={"channel": channel},
             )
         identity = (
@@ -69,8 +73,11 @@ class OutboxRouter:
         )
         if identity is None:
             raise ApplicationError(
-                f"The customer has no {CHANNEL_NAMES[channel].lower()} address to reply to. "
-                "Add one on the customer's page, or reach them another way.",
+                _(
+                    "The customer has no %(channel)s address to reply to. "
+                    "Add one on the customer's page, or reach them another way."
+                )
+                % {"channel": CHANNEL_NAMES[channel].lower()},
                 extra={"channel": channel},
             )
         return Route(channel=channel, identity=identity)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
+from django.utils.translation import gettext as _
 
 from helpdesk.errors import Gone, NotFound
 
@@ -33,13 +34,15 @@ def read_token(token: str) -> StatusLink:
         data = signing.loads(token, salt=SALT, max_age=max_age)
     except signing.SignatureExpired:
         raise Gone(
-            "This link has expired. Reply to any of our emails about your request, or send "
-            "a new request, and we will answer with a fresh link."
+            _(
+                "This link has expired. Reply to any of our emails about your request, or send "
+                "a new request, and we will answer with a fresh link."
+            )
         ) from None
     except signing.BadSignature:
         raise NotFound(
-            "This link is not valid. Check that you copied it whole from our email."
+            _("This link is not valid. Check that you copied it whole from our email.")
         ) from None
     if not isinstance(data, dict) or not isinstance(data.get("n"), int):
-        raise NotFound("This link is not valid. Check that you copied it whole from our email.")
+        raise NotFound(_("This link is not valid. Check that you copied it whole from our email."))
     return StatusLink(number=data["n"], email=str(data.get("e", "")))

@@ -7,6 +7,7 @@ import uuid
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -84,7 +85,8 @@ class PublicTicketApi(APIView):
             {
                 "number": submission.number,
                 "status_url": submission.status_url,
-                "message": f"We received your request #{submission.number}.",
+                "message": _("We received your request #%(number)s.")
+                % {"number": submission.number},
             },
             status=200 if submission.duplicate else 201,
         )
@@ -185,7 +187,7 @@ def status_attachment(request: HttpRequest, token: str, attachment_id: int) -> F
         else None
     )
     if attachment is None:
-        raise Http404("No such file on this request.")
+        raise Http404(_("No such file on this request."))
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

@@ -20,6 +20,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from redis.exceptions import RedisError
 
 from channels_inbound import inbox, status_links
@@ -71,7 +73,12 @@ def check_rate(*, client: str) -> None:
     if count > limit:
         retry_after = int(window - now % window) + 1
         raise TooManyRequests(
-            f"Too many requests from your address. Try again in {retry_after} seconds.",
+            ngettext(
+                "Too many requests from your address. Try again in %(n)s second.",
+                "Too many requests from your address. Try again in %(n)s seconds.",
+                retry_after,
+            )
+            % {"n": retry_after},
             extra={"retry_after": retry_after},
         )
 
@@ -79,8 +86,10 @@ def check_rate(*, client: str) -> None:
 def check_honeypot(value: str) -> None:
     if value:
         raise ApplicationError(
-            "This form was filled in by a program, so it was not sent. If you are a person, "
-            "leave the hidden “website” field empty and send it again.",
+            _(
+                "This form was filled in by a program, so it was not sent. If you are a person, "
+                "leave the hidden “website” field empty and send it again."
+            ),
             extra={"field": "website"},
         )
 
@@ -106,11 +115,25 @@ def _store_files(key: str, attachments: Sequence[NewAttachment]) -> list[dict]:
 def _validate(text: str, attachments: Sequence[NewAttachment]) -> str:
     text = (text or "").strip()
     if not text:
-        raise ApplicationError("Describe your question in the message.", extra={"field": "text"})
+        raise ApplicationError(_("Describe your question in the message."), extra={"field": "text"})
     if len(text) > MAX_TEXT:
-        raise ApplicationError(f"The message can be at most {MAX_TEXT} characters long.")
+        raise ApplicationError(
+            ngettext(
+                "The message can be at most %(n)s character long.",
+                "The message can be at most %(n)s characters long.",
+                MAX_TEXT,
+            )
+            % {"n": MAX_TEXT}
+        )
     if len(attachments) > MAX_ATTACHMENTS:
-        raise ApplicationError(f"Attach at most {MAX_ATTACHMENTS} files.")
+        raise ApplicationError(
+            ngettext(
+                "Attach at most %(n)s file.",
+                "Attach at most %(n)s files.",
+                MAX_ATTACHMENTS,
+            )
+            % {"n": MAX_ATTACHMENTS}
+        )
     check_sizes(attachments)
     return text
 
@@ -118,7 +141,7 @@ def _validate(text: str, attachments: Sequence[NewAttachment]) -> str:
 def _submission_key(key: str) -> str:
     key = (key or "").strip()
     if key and not re.fullmatch(r"[A-Za-z0-9_-]{8,64}", key):
-        raise ApplicationError("The submission key must be 8-64 letters, digits, - or _.")
+        raise ApplicationError(_("The submission key must be 8-64 letters, digits, - or _."))
     return key or uuid.uuid4().hex
 
 
@@ -178,7 +201,7 @@ def submit_reply(
 ) -> None:
     """The customer answers on the status page: into the inbox, onto their ticket."""
     if not Ticket.objects.filter(number=link.number).exists():
-        raise Conflict("Your request is still being registered. Try again in a minute.")
+        raise Conflict(_("Your request is still being registered. Try again in a minute."))
     key = _submission_key(key)
     check_rate(client=client)
     text = _validate(text, attachments)

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.selectors import users_by_handles
 from comments import realtime as comment_realtime
@@ -58,9 +60,16 @@ def notify(
 def comment_create(*, ticket: Ticket, by: User, text: str) -> InternalComment:
     text = (text or "").strip()
     if not text:
-        raise ApplicationError("Write something in the comment.")
+        raise ApplicationError(_("Write something in the comment."))
     if len(text) > MAX_COMMENT_CHARS:
-        raise ApplicationError(f"A comment can be at most {MAX_COMMENT_CHARS} characters long.")
+        raise ApplicationError(
+            ngettext(
+                "A comment can be at most %(n)s character long.",
+                "A comment can be at most %(n)s characters long.",
+                MAX_COMMENT_CHARS,
+            )
+            % {"n": MAX_COMMENT_CHARS}
+        )
     ticket = lock_ticket(ticket)
     permissions.require(by, Action.COMMENT, ticket)
 

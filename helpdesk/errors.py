@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -80,7 +81,9 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         return None
     if isinstance(exc, drf.ValidationError):
         messages = _flatten(exc.detail)
-        message = "Invalid input. " + " ".join(messages) if messages else "Invalid input."
+        message = _("Invalid input.")
+        if messages:
+            message = f"{message} {' '.join(messages)}"
         response.data = {"message": message, "extra": {"fields": exc.detail}}
     elif isinstance(exc, drf.APIException):
         response.data = {"message": str(exc.detail), "extra": {"code": exc.get_codes()}}

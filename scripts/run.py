@@ -7,7 +7,7 @@
    stopped again on exit. If there is neither, say what is missing in one line and exit 1.
 2. Prepare the environment: a SECRET_KEY generated once and kept in var/secret_key, DEBUG=true,
    unless either is set already.
-3. Migrate, collect static files and load the demo data.
+3. Migrate, collect static files, compile the translations and load the demo data.
 4. Print where the app is and the demo logins.
 5. Run web (uvicorn), worker and beat (Celery) in the foreground, each in its own process group,
    with their output prefixed by name like honcho or foreman. Ctrl-C or SIGTERM stops them all
@@ -105,6 +105,7 @@ def ensure_port_free(host: str, port: int) -> None:
 SETUP_STEPS = (
     ("applying migrations", ("migrate", "--noinput")),
     ("collecting static files", ("collectstatic", "--noinput", "-v", "0")),
+    ("compiling translations", ("compile_translations",)),
     ("loading the demo data", ("seed_demo",)),
 )
 

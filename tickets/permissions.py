@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from helpdesk.errors import Forbidden
 from tickets.models import Ticket, TicketParticipant
@@ -64,24 +65,24 @@ READ_ACTIONS = frozenset({Action.VIEW, Action.VIEW_INTERNAL, Action.COMMENT})
 TICKETLESS_ACTIONS = frozenset({Action.CREATE_TICKET, Action.MANAGE_CUSTOMERS, Action.ADMIN})
 
 DENIED_MESSAGES = {
-    Action.VIEW: "You do not have access to this ticket.",
-    Action.VIEW_INTERNAL: "You do not have access to this ticket.",
-    Action.COMMENT: "You do not have access to this ticket.",
-    Action.REPLY: "Only agents of the ticket's group or its owner can reply to the customer.",
-    Action.ASSIGN: "Only agents of the ticket's group or its owner can assign it.",
-    Action.HAND_OFF: "Only agents of the ticket's group or its owner can hand it off.",
-    Action.HAND_BACK: "Only the person the ticket was handed to can hand it back.",
-    Action.STATUS: "Only agents of the ticket's group or its owner can change its status.",
-    Action.PRIORITY: "Only agents of the ticket's group or its owner can change its priority.",
-    Action.TAGS: "Only agents of the ticket's group or its owner can change its tags.",
-    Action.SLA: "Only agents of the ticket's group or its owner can change its SLA.",
-    Action.MERGE: "Only agents who work both tickets can merge them.",
-    Action.CREATE_TICKET: "Only agents can open tickets on a customer's behalf.",
-    Action.MANAGE_CUSTOMERS: "Only agents can change customers.",
-    Action.ADMIN: "Only admins can do this.",
+    Action.VIEW: _("You do not have access to this ticket."),
+    Action.VIEW_INTERNAL: _("You do not have access to this ticket."),
+    Action.COMMENT: _("You do not have access to this ticket."),
+    Action.REPLY: _("Only agents of the ticket's group or its owner can reply to the customer."),
+    Action.ASSIGN: _("Only agents of the ticket's group or its owner can assign it."),
+    Action.HAND_OFF: _("Only agents of the ticket's group or its owner can hand it off."),
+    Action.HAND_BACK: _("Only the person the ticket was handed to can hand it back."),
+    Action.STATUS: _("Only agents of the ticket's group or its owner can change its status."),
+    Action.PRIORITY: _("Only agents of the ticket's group or its owner can change its priority."),
+    Action.TAGS: _("Only agents of the ticket's group or its owner can change its tags."),
+    Action.SLA: _("Only agents of the ticket's group or its owner can change its SLA."),
+    Action.MERGE: _("Only agents who work both tickets can merge them."),
+    Action.CREATE_TICKET: _("Only agents can open tickets on a customer's behalf."),
+    Action.MANAGE_CUSTOMERS: _("Only agents can change customers."),
+    Action.ADMIN: _("Only admins can do this."),
 }
-INTERNAL_STAFF_HINT = (
-    " Internal staff can read the tickets they are involved in, leave internal comments "
+INTERNAL_STAFF_HINT = _(
+    "Internal staff can read the tickets they are involved in, leave internal comments "
     "and hand the ticket back."
 )
 
@@ -150,9 +151,9 @@ def require(user: User | None, action: Action | str, ticket: Ticket | None = Non
     if can(user, action, ticket):
         return
     action = Action(action)
-    message = DENIED_MESSAGES[action]
+    message = str(DENIED_MESSAGES[action])
     if _active(user) and user.is_internal and action in WORK_ACTIONS:
-        message += INTERNAL_STAFF_HINT
+        message = f"{message} {INTERNAL_STAFF_HINT}"
     raise Forbidden(message, extra={"action": str(action)})
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from kombu.exceptions import OperationalError
 
 from tickets import permissions
 from tickets.models import OPEN_STATUSES, Group, SavedFilter, Status, Ticket
@@ -79,25 +81,53 @@ def queue_tickets(*, user: User, key: str, filters: TicketFilters | None = None)
     return ticket_list(user=user, filters=base).filter(extra)
 
 
-def shared_counts() -> dict[str, int]:
-    counts = cache.get(SHARED_COUNTS_KEY)
-    if counts is not None:
-        return counts
+def count_open_tickets() -> dict[str, int]:
+    """One pass over the open tickets (an index-only scan of `ticket_open_queue_idx`):
+    per group, per owner, unassigned per group, pending, all."""
     rows = (
         Ticket.objects.filter(status__in=OPEN_STATUSES)
-        .values("group_id", "status")
-        .annotate(n=Count("id"))
+        .values("group_id", "assignee_id", "status")
+        .annotate(n=Count("*"))
         .order_by()
     )
     counts: dict[str, int] = {"open": 0, "pending": 0}
     for row in rows:
-        counts["open"] += row["n"]
+        n = row["n"]
+        counts["open"] += n
         if row["status"] == Status.PENDING:
-            counts["pending"] += row["n"]
-        key = f"group:{row['group_id']}"
-        counts[key] = counts.get(key, 0) + row["n"]
-    cache.set(SHARED_COUNTS_KEY, counts, SHARED_COUNTS_SECONDS)
+            counts["pending"] += n
+        for key in (f"group:{row['group_id']}", f"owner:{row['assignee_id']}"):
+            counts[key] = counts.get(key, 0) + n
+        if row["assignee_id"] is None:
+            key = f"unassigned:{row['group_id']}"
+            counts[key] = counts.get(key, 0) + n
     return counts
+
+
+def refresh_shared_counts() -> dict[str, int]:
+    counts = count_open_tickets()
+    cache.set(SHARED_COUNTS_KEY, {"counts": counts, "at": time.time()}, None)
+    cache.delete(SHARED_COUNTS_KEY + ":refreshing")
+    return counts
+
+
+def shared_counts() -> dict[str, int]:
+    """The counts as of a few seconds ago. A stale copy is served while one worker task
+    recounts (stale-while-revalidate), so no page ever waits for the count and a burst of
+    requests never counts a million tickets at once."""
+    cached = cache.get(SHARED_COUNTS_KEY)
+    if cached is None:
+        return refresh_shared_counts()
+    if time.time() - cached["at"] > SHARED_COUNTS_SECONDS and cache.add(
+        SHARED_COUNTS_KEY + ":refreshing", 1, 30
+    ):
+        from tickets.tasks import refresh_queue_counts
+
+        try:
+            refresh_queue_counts.apply_async(retry=False)
+        except OperationalError:
+            cache.delete(SHARED_COUNTS_KEY + ":refreshing")
+    return cached["counts"]
 
 
 def forget_shared_counts() -> None:
@@ -117,10 +147,8 @@ def queues_for(user: User) -> list[Queue]:
         ]  # fmt: skip
     shared = shared_counts()
     groups = support_group_ids(user)
-    mine = Ticket.objects.filter(assignee=user, status__in=OPEN_STATUSES).count()
-    unassigned = Ticket.objects.filter(
-        assignee__isnull=True, group_id__in=groups, status__in=OPEN_STATUSES
-    ).count()
+    mine = shared.get(f"owner:{user.pk}", 0)
+    unassigned = sum(shared.get(f"unassigned:{group_id}", 0) for group_id in groups)
     queues = [
         Queue("mine", str(_("My tickets")), mine),
         Queue("unassigned", str(_("Unassigned in my groups")), unassigned),

@@ -3,6 +3,7 @@ and answers with the ticket as it now is."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,7 +24,7 @@ def _user(pk: int | None) -> User | None:
         return None
     user = User.objects.filter(pk=pk).first()
     if user is None:
-        raise ApplicationError(f"There is no user with id {pk}.")
+        raise ApplicationError(_("There is no user with id %(id)s.") % {"id": pk})
     return user
 
 
@@ -32,7 +33,7 @@ def _group(pk: int | None) -> Group | None:
         return None
     group = Group.objects.filter(pk=pk).first()
     if group is None:
-        raise ApplicationError(f"There is no group with id {pk}.")
+        raise ApplicationError(_("There is no group with id %(id)s.") % {"id": pk})
     return group
 
 
@@ -148,7 +149,7 @@ class TicketTagsApi(TicketActionApi):
     def post(self, request: Request, number: int) -> Response:
         data = validated(s.TagsSerializer, request.data)
         if not data:
-            raise ApplicationError("Give tags to add, remove or set.")
+            raise ApplicationError(_("Give tags to add, remove or set."))
         ticket = self.ticket(request, number)
         services.ticket_set_tags(
             ticket=ticket,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -35,7 +36,10 @@ class UserListApi(APIView):
     def get(self, request: Request) -> Response:
         role = request.query_params.get("role")
         if role and role not in Role.values:
-            raise ApplicationError(f'Unknown role "{role}"; use one of {", ".join(Role.values)}.')
+            raise ApplicationError(
+                _('Unknown role "%(role)s"; use one of %(allowed)s.')
+                % {"role": role, "allowed": ", ".join(Role.values)}
+            )
         users = user_list(role=role, q=request.query_params.get("q", "")[:100])
         return Response(s.UserSerializer(users, many=True).data)
 
@@ -58,7 +62,7 @@ class AttachmentDownloadApi(APIView):
         if attachment is None or not permissions.can(
             request.user, Action.VIEW, attachment.message.ticket
         ):
-            raise NotFound("There is no such attachment that you can see.")
+            raise NotFound(_("There is no such attachment that you can see."))
         response = FileResponse(
             attachment.file.open("rb"),
             as_attachment=not attachment.content_type.startswith("image/"),

@@ -4,6 +4,7 @@ strict: unknown fields are an error, not silently ignored."""
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -18,7 +19,7 @@ class StrictSerializer(serializers.Serializer):
 
     def to_internal_value(self, data):
         unknown = sorted(set(data.keys()) - set(self.fields)) if hasattr(data, "keys") else []
-        errors = {name: ["Unknown field."] for name in unknown}
+        errors = {name: [_("Unknown field.")] for name in unknown}
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as error:
@@ -258,7 +259,8 @@ class TicketFilterSerializer(StrictSerializer):
         unknown = [s for s in statuses if s not in Status.values]
         if unknown:
             raise serializers.ValidationError(
-                f"Unknown status {', '.join(unknown)}; use {', '.join(Status.values)} or open."
+                _("Unknown status %(status)s; use %(allowed)s or open.")
+                % {"status": ", ".join(unknown), "allowed": ", ".join(Status.values)}
             )
         return statuses
 
@@ -267,7 +269,9 @@ class TicketFilterSerializer(StrictSerializer):
             return value
         if value.isdigit():
             return int(value)
-        raise serializers.ValidationError(f"Use an id or one of: {', '.join(words)}.")
+        raise serializers.ValidationError(
+            _("Use an id or one of: %(words)s.") % {"words": ", ".join(words)}
+        )
 
     def validate_owner(self, value):
         return self._id_or_word(value, ("me", "none"))
@@ -285,7 +289,7 @@ class CustomerInputSerializer(StrictSerializer):
     def validate(self, attrs):
         if "id" not in attrs and not ("kind" in attrs and "value" in attrs):
             raise serializers.ValidationError(
-                "Give the customer's id, or an identity (kind and value) to find or create them."
+                _("Give the customer's id, or an identity (kind and value) to find or create them.")
             )
         return attrs
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -45,7 +46,12 @@ def _get_or_404(model, pk, what):
         return None
     obj = model.objects.filter(pk=pk).first()
     if obj is None:
-        raise ApplicationError(f"There is no {what} with id {pk}.")
+        messages = {
+            "group": _("There is no group with id %(id)s."),
+            "user": _("There is no user with id %(id)s."),
+            "customer": _("There is no customer with id %(id)s."),
+        }
+        raise ApplicationError(messages[what] % {"id": pk})
     return obj
 
 

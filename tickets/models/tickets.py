@@ -155,6 +155,12 @@ class Ticket(models.Model):
             # some unlucky request has to merge (a latency spike of hundreds of ms).
             GinIndex(fields=["tags"], name="ticket_tags_gin", fastupdate=False),
             GinIndex(fields=["search_vector"], name="ticket_search_gin", fastupdate=False),
+            # The queues: counting and listing what is not yet solved, without the history.
+            models.Index(
+                fields=["group", "assignee", "status"],
+                condition=Q(status__in=["new", "open", "pending", "on_hold"]),
+                name="ticket_open_queue_idx",
+            ),
             # Rare links: index only the rows that have one.
             *(
                 models.Index(

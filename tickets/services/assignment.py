@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from helpdesk.errors import ApplicationError
 from tickets import events, permissions
@@ -23,7 +24,9 @@ if TYPE_CHECKING:
 
 def _check_owner(user: User) -> None:
     if not user.is_active:
-        raise ApplicationError(f"{user} is deactivated and cannot own tickets.")
+        raise ApplicationError(
+            _("%(user)s is deactivated and cannot own tickets.") % {"user": user}
+        )
 
 
 def _open_if_new(ticket: Ticket, by: User, now) -> list[str]:
@@ -44,8 +47,11 @@ def ticket_assign(*, ticket: Ticket, owner: User | None, by: User) -> Ticket:
         _check_owner(owner)
         if owner.is_internal:
             raise ApplicationError(
-                f"{owner} is internal staff: hand the ticket off to them with a question, "
-                "and they will hand it back."
+                _(
+                    "%(user)s is internal staff: hand the ticket off to them with a question, "
+                    "and they will hand it back."
+                )
+                % {"user": owner}
             )
     if owner is not None and owner.pk == ticket.assignee_id:
         return ticket
@@ -83,21 +89,21 @@ def ticket_hand_off(
     """
     note = (note or "").strip()
     if to_user is None and to_group is None:
-        raise ApplicationError("Choose a person or a group to hand the ticket to.")
+        raise ApplicationError(_("Choose a person or a group to hand the ticket to."))
     if not note:
         raise ApplicationError(
-            "Add a note for the next person: what is done and what you need from them."
+            _("Add a note for the next person: what is done and what you need from them.")
         )
     ticket = lock_ticket(ticket)
     permissions.require(by, Action.HAND_OFF, ticket)
     if to_user is not None:
         _check_owner(to_user)
     if to_group is not None and not to_group.is_active:
-        raise ApplicationError(f"The group {to_group} is archived.")
+        raise ApplicationError(_("The group %(group)s is archived.") % {"group": to_group})
     same_user = to_user is None or to_user.pk == ticket.assignee_id
     same_group = to_group is None or to_group.pk == ticket.group_id
     if same_user and same_group and to_user is not None:
-        raise ApplicationError(f"The ticket is already {to_user}'s.")
+        raise ApplicationError(_("The ticket is already %(user)s's.") % {"user": to_user})
 
     old = {"owner": user_ref(ticket.assignee), "group": group_ref(ticket.group)}
     previous_owner_id = ticket.assignee_id

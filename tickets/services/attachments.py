@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile, File
+from django.utils.translation import gettext as _
 
 from helpdesk.errors import PayloadTooLarge
 from tickets.models import Attachment, Message
@@ -25,10 +26,15 @@ class NewAttachment:
 
 
 def human_size(size: int) -> str:
-    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+    units = (
+        (_("%(size)s GB"), 1024**3),
+        (_("%(size)s MB"), 1024**2),
+        (_("%(size)s KB"), 1024),
+    )
+    for unit, scale in units:
         if size >= scale:
-            return f"{size / scale:.1f}".rstrip("0").rstrip(".") + f" {unit}"
-    return f"{size} bytes"
+            return unit % {"size": f"{size / scale:.1f}".rstrip("0").rstrip(".")}
+    return _("%(size)s bytes") % {"size": size}
 
 
 def check_sizes(attachments: Iterable[NewAttachment]) -> None:
@@ -37,8 +43,15 @@ def check_sizes(attachments: Iterable[NewAttachment]) -> None:
     for attachment in attachments:
         if attachment.size > limit:
             raise PayloadTooLarge(
-                f'"{attachment.name}" is {human_size(attachment.size)}; attachments may be '
-                f"at most {human_size(limit)}. Share a link to the file instead.",
+                _(
+                    '"%(name)s" is %(size)s; attachments may be at most %(limit)s. '
+                    "Share a link to the file instead."
+                )
+                % {
+                    "name": attachment.name,
+                    "size": human_size(attachment.size),
+                    "limit": human_size(limit),
+                },
                 extra={"name": attachment.name, "size": attachment.size, "limit": limit},
             )
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+
 from helpdesk.errors import ApplicationError, NotFound
 from tickets import events
 from tickets.models import EventKind, Status, Ticket
@@ -21,7 +23,7 @@ def lock_ticket(ticket: Ticket | int) -> Ticket:
     try:
         return Ticket.objects.select_for_update().defer("search_vector").get(pk=pk)
     except Ticket.DoesNotExist:
-        raise NotFound("This ticket does not exist.") from None
+        raise NotFound(_("This ticket does not exist.")) from None
 
 
 def status_label(status: str) -> str:
@@ -31,20 +33,27 @@ def status_label(status: str) -> str:
 def check_transition(ticket: Ticket, new_status: str) -> None:
     if new_status not in Status.values:
         raise ApplicationError(
-            f'Unknown status "{new_status}"; use one of {", ".join(Status.values)}.',
+            _('Unknown status "%(status)s"; use one of %(allowed)s.')
+            % {"status": new_status, "allowed": ", ".join(Status.values)},
             extra={"allowed": sorted(TRANSITIONS[ticket.status])},
         )
     if new_status == ticket.status:
-        raise ApplicationError(f"The ticket is already {status_label(new_status).lower()}.")
+        raise ApplicationError(
+            _("The ticket is already %(status)s.") % {"status": status_label(new_status).lower()}
+        )
     allowed = TRANSITIONS[ticket.status]
     if new_status not in allowed:
         hint = (
-            "A closed ticket is final; the customer's next message opens a follow-up."
+            _("A closed ticket is final; the customer's next message opens a follow-up.")
             if ticket.status == Status.CLOSED
-            else "Allowed next: " + ", ".join(sorted(allowed)) + "."
+            else _("Allowed next: %(allowed)s.") % {"allowed": ", ".join(sorted(allowed))}
         )
+        refusal = _('A ticket cannot go from "%(old)s" to "%(new)s".') % {
+            "old": ticket.status,
+            "new": new_status,
+        }
         raise ApplicationError(
-            f'A ticket cannot go from "{ticket.status}" to "{new_status}". {hint}',
+            f"{refusal} {hint}",
             extra={"from": ticket.status, "to": new_status, "allowed": sorted(allowed)},
         )
 

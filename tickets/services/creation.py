@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from helpdesk.errors import ApplicationError
 from tickets import events, permissions, search
@@ -199,15 +200,18 @@ def ticket_create(
     permissions.require(by, Action.CREATE_TICKET)
     text = (text or "").strip()
     if not text:
-        raise ApplicationError("Write down what the customer asked for.")
+        raise ApplicationError(_("Write down what the customer asked for."))
     if channel not in Channel.values:
         raise ApplicationError(
-            f'Unknown channel "{channel}"; use one of {", ".join(Channel.values)}.'
+            _('Unknown channel "%(channel)s"; use one of %(allowed)s.')
+            % {"channel": channel, "allowed": ", ".join(Channel.values)}
         )
     if assignee is not None and (not assignee.is_active or not assignee.is_agent):
-        raise ApplicationError(f"{assignee} cannot own tickets; choose an active agent.")
+        raise ApplicationError(
+            _("%(user)s cannot own tickets; choose an active agent.") % {"user": assignee}
+        )
     if group is not None and not group.is_active:
-        raise ApplicationError(f"The group {group} is archived.")
+        raise ApplicationError(_("The group %(group)s is archived.") % {"group": group})
     attachment_service.check_sizes(attachments)
     identities = None
     if isinstance(customer, CustomerSpec):
@@ -217,8 +221,8 @@ def ticket_create(
         identities = [identity] if created else None
     if customer.merged_into_id is not None:
         raise ApplicationError(
-            f"This customer was merged into customer {customer.merged_into_id}; "
-            "open the ticket there."
+            _("This customer was merged into customer %(id)s; open the ticket there.")
+            % {"id": customer.merged_into_id}
         )
     now = timezone.now()
     ticket = open_ticket(

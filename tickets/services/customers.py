@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from helpdesk.errors import ApplicationError
 from helpdesk.realtime import RealtimeEvent, publish_on_commit
@@ -32,7 +33,8 @@ def normalize_identity(kind: str, value: str) -> str:
     """The canonical form an identity is stored and looked up by."""
     if kind not in IdentityKind.values:
         raise ApplicationError(
-            f'Unknown identity kind "{kind}"; use one of {", ".join(IdentityKind.values)}.'
+            _('Unknown identity kind "%(kind)s"; use one of %(allowed)s.')
+            % {"kind": kind, "allowed": ", ".join(IdentityKind.values)}
         )
     value = (value or "").strip()
     if kind == IdentityKind.EMAIL:
@@ -40,14 +42,16 @@ def normalize_identity(kind: str, value: str) -> str:
         try:
             validate_email(value)
         except ValidationError:
-            raise ApplicationError(f'"{value}" is not a valid email address.') from None
+            raise ApplicationError(
+                _('"%(value)s" is not a valid email address.') % {"value": value}
+            ) from None
     elif kind == IdentityKind.PHONE:
         digits = re.sub(r"\D", "", value)
         if len(digits) < 5:
-            raise ApplicationError(f'"{value}" is not a phone number.')
+            raise ApplicationError(_('"%(value)s" is not a phone number.') % {"value": value})
         value = "+" + digits
     if not value:
-        raise ApplicationError(f"A {kind} identity needs a value.")
+        raise ApplicationError(_("A %(kind)s identity needs a value.") % {"kind": kind})
     return value[:320]
 
 
@@ -110,7 +114,7 @@ def customer_update(
         fields.append("name")
     if language is not None:
         if language not in ("", "en", "ru"):
-            raise ApplicationError('Language must be "en", "ru" or empty.')
+            raise ApplicationError(_('Language must be "en", "ru" or empty.'))
         customer.language = language
         fields.append("language")
     if notes is not None:
@@ -128,8 +132,8 @@ def identity_add(*, customer: Customer, kind: str, value: str, by: User) -> Cust
     existing = CustomerIdentity.objects.filter(kind=kind, value=value).first()
     if existing is not None:
         raise ApplicationError(
-            f"{value} already belongs to customer {existing.customer_id}; merge the two "
-            "customers instead.",
+            _("%(value)s already belongs to customer %(id)s; merge the two customers instead.")
+            % {"value": value, "id": existing.customer_id},
             extra={"customer_id": existing.customer_id},
         )
     identity = CustomerIdentity.objects.create(customer=customer, kind=kind, value=value)
@@ -145,15 +149,18 @@ def customer_merge(*, source: Customer, into: Customer, by: User) -> Customer:
     """
     permissions.require(by, Action.MANAGE_CUSTOMERS)
     if source.pk == into.pk:
-        raise ApplicationError("A customer cannot be merged into themselves.")
+        raise ApplicationError(_("A customer cannot be merged into themselves."))
     first, second = sorted([source.pk, into.pk])
     locked = {c.pk: c for c in Customer.objects.select_for_update().filter(pk__in=[first, second])}
     source, into = locked[source.pk], locked[into.pk]
     for customer in (source, into):
         if customer.merged_into_id is not None:
             raise ApplicationError(
-                f"{customer} was already merged into customer {customer.merged_into_id}; "
-                "merge with that one instead."
+                _(
+                    "%(customer)s was already merged into customer %(id)s; "
+                    "merge with that one instead."
+                )
+                % {"customer": customer, "id": customer.merged_into_id}
             )
 
     source_identities = list(source.identities.all())

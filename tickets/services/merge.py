@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from helpdesk.errors import ApplicationError
 from tickets import events, permissions, search
@@ -25,7 +26,7 @@ def ticket_merge(*, source: Ticket, into: Ticket, by: User) -> Ticket:
     parts of a ticket (internal comments) move theirs on the `merged_from` event.
     """
     if source.pk == into.pk:
-        raise ApplicationError("A ticket cannot be merged into itself.")
+        raise ApplicationError(_("A ticket cannot be merged into itself."))
     locked = {
         t.pk: t
         for t in Ticket.objects.select_for_update()
@@ -38,9 +39,14 @@ def ticket_merge(*, source: Ticket, into: Ticket, by: User) -> Ticket:
     permissions.require(by, Action.MERGE, into)
     for ticket in (source, into):
         if ticket.merged_into_id is not None:
-            raise ApplicationError(f"#{ticket.number} was already merged into another ticket.")
+            raise ApplicationError(
+                _("#%(number)s was already merged into another ticket.") % {"number": ticket.number}
+            )
         if ticket.status == Status.CLOSED:
-            raise ApplicationError(f"#{ticket.number} is closed; closed tickets cannot be merged.")
+            raise ApplicationError(
+                _("#%(number)s is closed; closed tickets cannot be merged.")
+                % {"number": ticket.number}
+            )
 
     now = timezone.now()
     Message.objects.filter(ticket=source).update(ticket=into)

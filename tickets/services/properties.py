@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from helpdesk.errors import ApplicationError
 from tickets import events, permissions
@@ -41,7 +43,10 @@ def parse_priority(value: str | int) -> int:
         return value
     if isinstance(value, str) and value.lower() in PRIORITY_BY_NAME:
         return PRIORITY_BY_NAME[value.lower()]
-    raise ApplicationError(f'Unknown priority "{value}"; use one of {", ".join(PRIORITY_BY_NAME)}.')
+    raise ApplicationError(
+        _('Unknown priority "%(priority)s"; use one of %(allowed)s.')
+        % {"priority": value, "allowed": ", ".join(PRIORITY_BY_NAME)}
+    )
 
 
 @transaction.atomic
@@ -65,9 +70,11 @@ def ticket_set_priority(*, ticket: Ticket, priority: str | int, by: User) -> Tic
 def normalize_tag(tag: str) -> str:
     tag = TAG_RE.sub("-", tag.strip().lower()).strip("-")
     if not tag:
-        raise ApplicationError("A tag needs at least one letter or digit.")
+        raise ApplicationError(_("A tag needs at least one letter or digit."))
     if len(tag) > 50:
-        raise ApplicationError(f'The tag "{tag[:20]}…" is longer than 50 characters.')
+        raise ApplicationError(
+            _('The tag "%(tag)s…" is longer than %(n)s characters.') % {"tag": tag[:20], "n": 50}
+        )
     return tag
 
 
@@ -98,7 +105,14 @@ def ticket_set_tags(
     else:
         new = [t for t in old if t not in to_remove] + [t for t in to_add if t not in old]
     if len(new) > MAX_TAGS:
-        raise ApplicationError(f"A ticket can carry at most {MAX_TAGS} tags.")
+        raise ApplicationError(
+            ngettext(
+                "A ticket can carry at most %(n)s tag.",
+                "A ticket can carry at most %(n)s tags.",
+                MAX_TAGS,
+            )
+            % {"n": MAX_TAGS}
+        )
     if new == old:
         return ticket
     ticket.tags = new
@@ -113,7 +127,7 @@ def ticket_set_tags(
 def ticket_set_subject(*, ticket: Ticket, subject: str, by: User) -> Ticket:
     subject = " ".join(subject.split())[:255]
     if not subject:
-        raise ApplicationError("The subject cannot be empty.")
+        raise ApplicationError(_("The subject cannot be empty."))
     ticket = lock_ticket(ticket)
     permissions.require(by, Action.STATUS, ticket)
     if subject == ticket.subject:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from helpdesk.errors import ApplicationError
 from tickets import events, hooks, permissions, search
@@ -41,16 +42,19 @@ def ticket_reply(
     clean_html = sanitize_html(html)
     text = (text or "").strip() or html_to_text(clean_html)
     if not text and not attachments:
-        raise ApplicationError("Write a reply or attach a file.")
+        raise ApplicationError(_("Write a reply or attach a file."))
     ticket = lock_ticket(ticket)
     permissions.require(by, Action.REPLY, ticket)
     if ticket.merged_into_id is not None:
         raise ApplicationError(
-            "This ticket was merged into another one; reply there so the customer gets one thread."
+            _(
+                "This ticket was merged into another one; "
+                "reply there so the customer gets one thread."
+            )
         )
     if ticket.status == Status.CLOSED:
         raise ApplicationError(
-            "This ticket is closed. Open a new ticket for the customer to write to them again."
+            _("This ticket is closed. Open a new ticket for the customer to write to them again.")
         )
     after_reply = Status.OPEN if ticket.status == Status.NEW else ticket.status
     if status is not None and status != after_reply:

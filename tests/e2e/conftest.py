@@ -1,0 +1,300 @@
+"""The end-to-end harness: the real ASGI application under uvicorn, Debian's Chromium through
+Playwright, the test database and the per-worker Redis shared by both.
+
+* `server`: uvicorn in a background thread serving `helpdesk.asgi.application` (HTTP through
+  Django, websockets through Channels) on a free port of 127.0.0.1. Static files come from
+  the finders (the test settings run with DEBUG off and an empty STATIC_ROOT, so WhiteNoise
+  would answer 404 for the CSS and htmx). One server per test session: every e2e test is
+  transactional (`django_db(transaction=True)`), commits for real and is flushed afterwards,
+  so the server's own connections always see exactly the rows of the running test.
+* `browser`: Chromium, headless, one per test module. Playwright's sync API keeps an asyncio
+  loop "running" in the main thread for as long as it is started; Django then refuses ORM
+  calls there (and `async_to_sync` refuses to run at all). While a module of e2e tests runs,
+  `DJANGO_ALLOW_ASYNC_UNSAFE` is set so the tests may use the ORM; the browser stops (and the
+  loop with it) when the module ends, so other tests in the same xdist worker never meet it.
+* `page_for(user, lang)`: a fresh browser context in the user's language (the user's own
+  `language` and the browser's locale / Accept-Language), logged in through /login/.
+* `screenshot(page, lang, name)`: a PNG under tests/artifacts/screenshots/<lang>/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import uvicorn
+from django.conf import settings
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+from django.db import connection
+from playwright.sync_api import Page, sync_playwright
+
+from accounts.services import preferences_save
+from tests.conftest import inbound
+from tickets import services
+from tickets.models import Channel, IdentityKind, Ticket
+from tickets.types import ThreadHints
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+SCREENSHOTS = BASE_DIR / "tests" / "artifacts" / "screenshots"
+PASSWORD = "pass-word-123"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DESKTOP = {"width": 1400, "height": 900}
+PHONE = {"width": 390, "height": 844}
+LOCALES = {"en": "en-US", "ru": "ru-RU"}
+CUSTOMER_EMAIL = "marina@mail.example"
+
+# Test-only instrumentation, injected before any page script: counts the page's websockets
+# that opened and remembers the type of every frame received, so a test can wait until the
+# page is really listening (the server answers "watching" once a ticket page has joined the
+# ticket's group) instead of sleeping.
+SOCKET_PROBE = """
+(() => {
+  const Native = window.WebSocket;
+  window.__ws = { open: 0, types: [] };
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("open", () => { window.__ws.open += 1; });
+      this.addEventListener("message", (e) => {
+        try { window.__ws.types.push(JSON.parse(e.data).type); } catch (err) { /* not JSON */ }
+      });
+    }
+  };
+})();
+"""
+
+
+# --- The live server ---------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def server(django_db_setup) -> str:
+    """The whole product (HTTP + websockets) on a free port; its base URL."""
+    import helpdesk.asgi
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        app=ASGIStaticFilesHandler(helpdesk.asgi.application),
+        host="127.0.0.1",
+        port=port,
+        lifespan="off",
+        log_level="warning",
+    )
+    uvicorn_server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=uvicorn_server.run, kwargs={"sockets": [sock]}, name="e2e-uvicorn", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + 20
+    while True:
+        if not thread.is_alive():
+            raise RuntimeError("uvicorn stopped while starting; see the log above")
+        if uvicorn_server.started:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"uvicorn did not answer on 127.0.0.1:{port} within 20 s")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    uvicorn_server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+@pytest.fixture(autouse=True)
+def _live_settings(settings, server):
+    """Links the product builds (the status-page link on the web form's answer) point at the
+    live server, as SITE_URL does in a deployment; the web form's rate limit per address
+    would otherwise stop the suite (every request comes from 127.0.0.1)."""
+    settings.SITE_URL = server
+    settings.HELPDESK_WEBFORM_RATE_LIMIT = "1000/minute"
+
+
+# --- The browser -------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def browser():
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page_for(browser, server, transactional_db):
+    """`page_for(user, lang="en", viewport=DESKTOP)`: a logged-in page (user None: a visitor).
+
+    Each call is its own browser context (cookies, storage), closed when the test ends and
+    before its tables are flushed. Uncaught script errors are kept on `page.js_errors`.
+    """
+    contexts = []
+
+    def open_page(user=None, lang: str = "en", *, viewport: dict | None = None) -> Page:
+        if user is not None:
+            preferences_save(user=user, language=lang, time_zone=user.time_zone)
+        context = browser.new_context(
+            base_url=server, locale=LOCALES[lang], viewport=viewport or DESKTOP
+        )
+        contexts.append(context)
+        context.set_default_timeout(10_000)
+        context.add_init_script(SOCKET_PROBE)
+        page = context.new_page()
+        page.js_errors = []
+        page.on("pageerror", lambda error: page.js_errors.append(str(error)))
+        if user is not None:
+            log_in(page, user)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def log_in(page: Page, user) -> None:
+    page.goto("/login/")
+    page.fill("#id_username", user.email)
+    page.fill("#id_password", PASSWORD)
+    with page.expect_navigation():
+        page.press("#id_password", "Enter")
+    assert "/login/" not in page.url, f"{user.email} could not log in: {page.inner_text('main')}"
+
+
+def wait_until_listening(page: Page, *, ticket: bool) -> None:
+    """The page's websocket is open (queue pages), and has joined the ticket (ticket pages)."""
+    if ticket:
+        page.wait_for_function("window.__ws && window.__ws.types.includes('watching')")
+    else:
+        page.wait_for_function("window.__ws && window.__ws.open > 0")
+
+
+def screenshot(page: Page, lang: str, name: str, *, full_page: bool = True) -> Path:
+    path = SCREENSHOTS / lang / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(path), full_page=full_page, animations="disabled")
+    return path
+
+
+# --- Data, through the services ----------------------------------------------------------------
+def customer_writes(
+    *,
+    text: str,
+    subject: str = "Где мой заказ?",
+    sender: str = CUSTOMER_EMAIL,
+    name: str = "Марина Соколова",
+    channel: str = Channel.EMAIL,
+    kind: str = IdentityKind.EMAIL,
+    number: int | None = None,
+) -> Ticket:
+    """A customer's message through the one way in (`ticket_ingest`); `number` continues
+    that ticket."""
+    result = services.ticket_ingest(
+        message=inbound(
+            sender=sender,
+            kind=kind,
+            channel=channel,
+            subject=subject,
+            text=text,
+            name=name,
+            external_id=f"e2e-{uuid.uuid4().hex}",
+            hints=ThreadHints(ticket_number=number) if number else None,
+        )
+    )
+    return result.ticket
+
+
+# Runs in another process, as the Celery worker that turns inbound mail into tickets would:
+# its own Django, its own database connection, the same Redis channel layer.
+INGEST_SCRIPT = """
+import json, sys
+import django
+django.setup()
+from helpdesk import realtime
+from tickets.services import ticket_ingest
+from tickets.types import NormalizedMessage, ThreadHints
+args = json.loads(sys.argv[1])
+result = ticket_ingest(message=NormalizedMessage(
+    channel="email", sender_kind="email", sender_value=args["sender"],
+    sender_name=args["name"], subject=args["subject"], text=args["text"],
+    external_id=args["external_id"], hints=ThreadHints(ticket_number=args["number"]),
+))
+assert realtime.flush(10), "the real-time events were not sent"
+print(result.ticket.number)
+"""
+
+
+def ingest_in_another_process(
+    *, text: str, subject: str = "", number: int | None = None, sender: str = CUSTOMER_EMAIL
+) -> int:
+    """`ticket_ingest` in a separate Python process on the test database; the ticket's number."""
+    db = connection.settings_dict
+    user = db.get("USER") or "postgres"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or "5432"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "PYTEST_XDIST_WORKER", "TEST_DATABASE_NAME")
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="helpdesk.settings",
+        DEBUG="1",
+        SECRET_KEY="x",
+        DATABASE_URL=f"postgres://{user}{password}@{host}:{port}/{db['NAME']}",
+        REDIS_URL=settings.REDIS_URL,
+        DATABASE_POOL_SIZE="0",
+        # The acknowledgement e-mail runs in-process (to the console) instead of waiting
+        # in the test Redis for a worker that never comes.
+        CELERY_TASK_ALWAYS_EAGER="true",
+        LOG_LEVEL="WARNING",
+    )
+    args = {
+        "text": text,
+        "subject": subject,
+        "number": number,
+        "sender": sender,
+        "name": "Марина Соколова",
+        "external_id": f"e2e-other-process-{uuid.uuid4().hex}",
+    }
+    done = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", INGEST_SCRIPT, json.dumps(args)],
+        env=env,
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, f"ingest in another process failed:\n{done.stderr[-3000:]}"
+    return int(done.stdout.strip().splitlines()[-1])
