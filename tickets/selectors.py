@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.selectors import USER_REF_FIELDS, related
 from helpdesk.errors import Forbidden, NotFound
@@ -105,7 +106,7 @@ def ticket_get(*, user: User, number: int, action: Action = Action.VIEW) -> Tick
         .first()
     )
     if ticket is None or not permissions.can(user, Action.VIEW, ticket):
-        raise NotFound(f"There is no ticket #{number} that you can see.")
+        raise NotFound(_("There is no ticket #%(number)s that you can see.") % {"number": number})
     permissions.require(user, action, ticket)
     return ticket
 
@@ -168,7 +169,7 @@ def default_group() -> Group | None:
 
 def customer_list(*, user: User, text: str = "") -> QuerySet[Customer]:
     if not permissions.can_see_customer_directory(user):
-        raise Forbidden("Only agents can browse customers.")
+        raise Forbidden(_("Only agents can browse customers."))
     customers = Customer.objects.filter(merged_into__isnull=True)
     text = text.strip()
     if text:
@@ -185,7 +186,7 @@ def customer_list(*, user: User, text: str = "") -> QuerySet[Customer]:
 def customer_get(*, user: User, customer_id: int) -> Customer:
     """A customer with identities and every ticket on every channel, newest first."""
     if not permissions.can_see_customer_directory(user):
-        raise Forbidden("Only agents can open customer pages.")
+        raise Forbidden(_("Only agents can open customer pages."))
     customer = (
         Customer.objects.filter(pk=customer_id)
         .select_related("merged_into")
@@ -200,7 +201,7 @@ def customer_get(*, user: User, customer_id: int) -> Customer:
         .first()
     )
     if customer is None:
-        raise NotFound(f"There is no customer {customer_id}.")
+        raise NotFound(_("There is no customer %(id)s.") % {"id": customer_id})
     return customer
 
 
