@@ -9,6 +9,16 @@ from tickets.models import Channel, IdentityKind
 from tickets.types import InboundAttachment, NormalizedMessage, ThreadHints
 
 
+@pytest.fixture(autouse=True)
+def fresh_process_caches():
+    """Per-process caches outlive a test's rolled-back transaction: start each test clean."""
+    from tickets.selectors import forget_active_groups
+
+    forget_active_groups()
+    yield
+    forget_active_groups()
+
+
 @pytest.fixture
 def support(db):
     return GroupFactory(name="Support", tier=1)

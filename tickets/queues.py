@@ -23,9 +23,9 @@ from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import OperationalError
 
 from tickets import permissions
-from tickets.models import OPEN_STATUSES, Group, SavedFilter, Status, Ticket
+from tickets.models import OPEN_STATUSES, SavedFilter, Status, Ticket
 from tickets.permissions import support_group_ids
-from tickets.selectors import TicketFilters, ticket_list
+from tickets.selectors import TicketFilters, active_groups, ticket_list
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -153,7 +153,7 @@ def queues_for(user: User) -> list[Queue]:
         Queue("mine", str(_("My tickets")), mine),
         Queue("unassigned", str(_("Unassigned in my groups")), unassigned),
     ]
-    for group in Group.objects.filter(is_active=True).order_by("tier", "name"):
+    for group in active_groups():
         key = f"group:{group.pk}"
         queues.append(Queue(key, group.name, shared.get(key, 0), group.pk))
     queues += [

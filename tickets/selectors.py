@@ -3,6 +3,7 @@ caller cannot cause N+1 queries. Visibility comes from the permission module."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -160,6 +161,27 @@ def ticket_timeline(*, ticket: Ticket, user: User) -> list[TimelineItem]:
             items += source([ticket], user)
     order = {"message": 0, "comment": 1, "event": 2}
     return sorted(items, key=lambda i: (i.created_at, order.get(i.kind, 3), i.id))
+
+
+_groups_cache: tuple[float, list[Group]] = (0.0, [])
+GROUPS_SECONDS = 30
+
+
+def active_groups() -> list[Group]:
+    """The desk's groups, read at most every 30 s per process: they change a few times a
+    year and every workspace page shows them."""
+    global _groups_cache
+    read_at, groups = _groups_cache
+    if time.monotonic() - read_at > GROUPS_SECONDS:
+        groups = list(Group.objects.filter(is_active=True).only("id", "name", "tier")
+                      .order_by("tier", "name"))  # fmt: skip
+        _groups_cache = (time.monotonic(), groups)
+    return groups
+
+
+def forget_active_groups() -> None:
+    global _groups_cache
+    _groups_cache = (0.0, [])
 
 
 def default_group() -> Group | None:

@@ -238,8 +238,25 @@
     }
   });
 
+  /* ---- Relative times ("5 minutes ago"), in the page's language -------------------------- */
+  function relativeTimes(root) {
+    if (!window.Intl || !Intl.RelativeTimeFormat) return;
+    const format = new Intl.RelativeTimeFormat(document.documentElement.lang || "en", { numeric: "auto" });
+    const steps = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400],
+                   ["hour", 3600], ["minute", 60], ["second", 1]];
+    (root || document).querySelectorAll("time[data-relative]").forEach(function (node) {
+      const seconds = (new Date(node.getAttribute("datetime")) - Date.now()) / 1000;
+      if (isNaN(seconds)) return;
+      const step = steps.find(function (s) { return Math.abs(seconds) >= s[1]; }) || steps[steps.length - 1];
+      if (!node.title) node.title = node.textContent;
+      node.textContent = format.format(Math.round(seconds / step[1]), step[0]);
+    });
+  }
+  document.addEventListener("htmx:afterSwap", function (e) { relativeTimes(e.target); });
+
   /* ---- Start -------------------------------------------------------------------------------- */
   document.addEventListener("DOMContentLoaded", function () {
+    relativeTimes();
     connect();
     refreshBell();
     setInterval(function () { sendPresence(); renderPresence(); }, 10000);

@@ -28,3 +28,9 @@ class Group(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        from tickets.selectors import forget_active_groups
+
+        forget_active_groups()  # this process sees the change at once, others within 30 s

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from helpdesk.errors import ApplicationError
-from tickets import queues
-from tickets.models import Channel, Group, Priority, SavedFilter, Status
+from tickets import queues, selectors
+from tickets.models import Channel, Priority, SavedFilter, Status
 from tickets.models.tickets import PRIORITY_BY_NAME
 from tickets.selectors import TicketFilters
 from tickets.services import workspace as workspace_services
@@ -58,7 +58,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         "statuses": Status.choices,
         "priorities": [(p.name.lower(), p.label) for p in Priority],
         "channels": Channel.choices,
-        "groups": Group.objects.filter(is_active=True).order_by("tier", "name"),
+        "groups": selectors.active_groups(),
         "sorts": [("newest", _("Newest")), ("activity", _("Last activity")),
                   ("priority", _("Priority")), ("oldest", _("Oldest"))],
     }  # fmt: skip

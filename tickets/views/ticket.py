@@ -45,6 +45,11 @@ def _page_context(request: HttpRequest, ticket: Ticket) -> dict:
     }
     if user.is_agent:
         customer = ticket.customer
+        colleagues = list(
+            User.objects.filter(is_active=True)
+            .only("id", "full_name", "role", "title")
+            .order_by("full_name")
+        )
         context.update(
             identities=list(customer.identities.order_by("id")),
             earlier=list(
@@ -53,11 +58,9 @@ def _page_context(request: HttpRequest, ticket: Ticket) -> dict:
                 .exclude(pk=ticket.pk)
                 .order_by("-number")[:EARLIER_TICKETS]
             ),
-            agents=list(User.objects.filter(is_active=True, role__in=[Role.ADMIN, Role.AGENT])
-                        .only("id", "full_name", "role").order_by("full_name")),
-            internal_staff=list(User.objects.filter(is_active=True, role=Role.INTERNAL)
-                                .only("id", "full_name", "role", "title").order_by("full_name")),
-            groups=list(Group.objects.filter(is_active=True).order_by("tier", "name")),
+            agents=[u for u in colleagues if u.role != Role.INTERNAL],
+            internal_staff=[u for u in colleagues if u.role == Role.INTERNAL],
+            groups=selectors.active_groups(),
             canned=list(CannedResponse.objects.filter(owner__isnull=True) |
                         CannedResponse.objects.filter(owner=user)),
         )  # fmt: skip
