@@ -107,7 +107,7 @@ def comment_and_hand_back(*, ticket: Ticket, by: User, text: str) -> InternalCom
     ticket = lock_ticket(ticket)
     permissions.require(by, Action.HAND_BACK, ticket)
     comment = comment_create(ticket=ticket, by=by, text=text)
-    ticket_hand_back(ticket=ticket, by=by, note=comment.text[:500])
+    ticket_hand_back(ticket=ticket, by=by)  # the answer is the comment just above
     return comment
 
 

@@ -27,6 +27,7 @@ import sys
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -35,11 +36,16 @@ from django.conf import settings
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.db import connection
 from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from accounts.models import Role
 from accounts.services import preferences_save
+from comments.services import comment_and_hand_back, comment_create
 from tests.conftest import inbound
+from tests.factories import GroupFactory, UserFactory
 from tickets import services
 from tickets.models import Channel, IdentityKind, Ticket
+from tickets.services.workspace import canned_save
 from tickets.types import ThreadHints
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -67,13 +73,17 @@ CUSTOMER_EMAIL = "marina@mail.example"
 SOCKET_PROBE = """
 (() => {
   const Native = window.WebSocket;
-  window.__ws = { open: 0, types: [] };
+  window.__ws = { open: 0, types: [], frames: [] };
   window.WebSocket = class extends Native {
     constructor(...args) {
       super(...args);
       this.addEventListener("open", () => { window.__ws.open += 1; });
       this.addEventListener("message", (e) => {
-        try { window.__ws.types.push(JSON.parse(e.data).type); } catch (err) { /* not JSON */ }
+        try {
+          const type = JSON.parse(e.data).type;
+          window.__ws.types.push(type);
+          window.__ws.frames.push({ type: type, at: Date.now() });
+        } catch (err) { /* not JSON */ }
       });
     }
   };
@@ -83,7 +93,7 @@ SOCKET_PROBE = """
 
 # --- The live server ---------------------------------------------------------------------------
 @pytest.fixture(scope="session")
-def server(django_db_setup) -> str:
+def server(django_db_setup, django_db_blocker) -> str:
     """The whole product (HTTP + websockets) on a free port; its base URL."""
     import helpdesk.asgi
 
@@ -120,6 +130,13 @@ def server(django_db_setup) -> str:
     uvicorn_server.should_exit = True
     thread.join(timeout=10)
     sock.close()
+    # The server's worker threads keep their database connections; end them, or the test
+    # database cannot be dropped at the end of a run without --reuse-db.
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -197,6 +214,23 @@ def wait_until_listening(page: Page, *, ticket: bool) -> None:
         page.wait_for_function("window.__ws && window.__ws.open > 0")
 
 
+def appears_within(page: Page, locator, seconds: float, *, since: float) -> float:
+    """Wait until `locator` is visible, at most `seconds` after the monotonic time `since`;
+    how long it took. A miss says which websocket frames the page had received."""
+    left = max(0.05, seconds - (time.monotonic() - since))
+    try:
+        locator.wait_for(timeout=left * 1000)
+    except PlaywrightTimeout:
+        frames = page.evaluate("window.__ws ? window.__ws.frames : []")
+        now = time.time() * 1000
+        heard = [(f["type"], f"{(f['at'] - now) / 1000:+.2f}s") for f in frames]
+        raise AssertionError(
+            f"{locator} did not appear within {seconds} s; the page's websocket frames "
+            f"(relative to now): {heard}"
+        ) from None
+    return time.monotonic() - since
+
+
 def screenshot(page: Page, lang: str, name: str, *, full_page: bool = True) -> Path:
     path = SCREENSHOTS / lang / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -215,10 +249,12 @@ def customer_writes(
     channel: str = Channel.EMAIL,
     kind: str = IdentityKind.EMAIL,
     number: int | None = None,
+    group=None,
 ) -> Ticket:
     """A customer's message through the one way in (`ticket_ingest`); `number` continues
     that ticket."""
     result = services.ticket_ingest(
+        group=group,
         message=inbound(
             sender=sender,
             kind=kind,
@@ -228,9 +264,110 @@ def customer_writes(
             name=name,
             external_id=f"e2e-{uuid.uuid4().hex}",
             hints=ThreadHints(ticket_number=number) if number else None,
-        )
+        ),
     )
     return result.ticket
+
+
+# The same story in each language: every string a page may show as data (not interface).
+STORY_TEXTS = {
+    "ru": {
+        "group": "Первая линия",
+        "agent": "Василий Пупкин",
+        "internal": "Дмитрий Кузнецов",
+        "internal_title": "Разработчик",
+        "customer": "Марина Соколова",
+        "subject": "Скидка на рюкзак",
+        "first": "Здравствуйте! Рюкзак был со скидкой 10%, а списали со скидкой 5%.",
+        "tag": "возврат",
+        "comment": "@dima глянь, пожалуйста, был ли бейдж на карточке товара.",
+        "note": "Был ли показан бейдж «−10%» для этого товара четырнадцатого числа?",
+        "answer": "Да, бейдж был, в правиле акции опечатка. Исправил.",
+        "reply": "Марина, простите за ошибку! Вернём разницу на карту в течение трёх дней.",
+        "second": "Спасибо, жду возврата.",
+        "other_subject": "Вопрос о доставке",
+        "other": "Когда привезут второй заказ?",
+        "asked_subject": "Не проходит оплата",
+        "asked": "Карта не проходит при оплате заказа.",
+        "asked_note": "Посмотри журнал платёжного шлюза за сегодня, пожалуйста.",
+        "canned_title": "Приветствие",
+        "canned_body": "Здравствуйте, {customer_name}! Меня зовут {agent_name}.",
+    },
+    "en": {
+        "group": "Tier one",
+        "agent": "Vasya Pupkin",
+        "internal": "Dima Kuznetsov",
+        "internal_title": "Developer",
+        "customer": "Marina Sokolova",
+        "subject": "Backpack discount",
+        "first": "Hello! The backpack was 10% off on the site, but I was charged with 5% off.",
+        "tag": "refund",
+        "comment": "@dima could you check whether the badge was on the product card?",
+        "note": "Was the 10% badge shown for this SKU on the 14th?",
+        "answer": "Yes, the badge was shown; the promo rule had a typo. Fixed.",
+        "reply": "Marina, sorry for the mistake! We will refund the difference within 3 days.",
+        "second": "Thank you, waiting for the refund.",
+        "other_subject": "Delivery question",
+        "other": "When will my second order arrive?",
+        "asked_subject": "Card payment fails",
+        "asked": "My card is declined when I pay for the order.",
+        "asked_note": "Please check the payment gateway log for today.",
+        "canned_title": "Greeting",
+        "canned_body": "Hello, {customer_name}! My name is {agent_name}.",
+    },
+}
+
+
+@dataclass
+class Story:
+    texts: dict
+    agent: object
+    internal: object
+    ticket: Ticket  # the whole story: messages both ways, comments, hand-off and back, events
+    asked: Ticket  # handed to the internal staff member with a question, not yet answered
+    email: str = CUSTOMER_EMAIL
+
+
+def build_story(lang: str) -> Story:
+    """Scenario 1 in `lang`, built through the services as the product would."""
+    t = STORY_TEXTS[lang]
+    group = GroupFactory(name=t["group"])
+    agent = UserFactory(full_name=t["agent"], email="vasya@desk.example", groups=[group])
+    internal = UserFactory(
+        full_name=t["internal"],
+        email="dima@corp.example",
+        role=Role.INTERNAL,
+        title=t["internal_title"],
+        handle="dima",
+    )
+    ticket = customer_writes(text=t["first"], subject=t["subject"], name=t["customer"], group=group)
+    services.ticket_assign(ticket=ticket, owner=agent, by=agent)
+    services.ticket_set_priority(ticket=ticket, priority="high", by=agent)
+    services.ticket_set_tags(ticket=ticket, by=agent, replace=[t["tag"]])
+    comment_create(ticket=ticket, by=agent, text=t["comment"])
+    services.ticket_hand_off(ticket=ticket, by=agent, to_user=internal, note=t["note"])
+    comment_and_hand_back(ticket=ticket, by=internal, text=t["answer"])
+    services.ticket_reply(ticket=ticket, by=agent, text=t["reply"], status="pending")
+    customer_writes(text=t["second"], name=t["customer"], number=ticket.number)
+    services.identity_add(
+        customer=ticket.customer, kind=IdentityKind.TELEGRAM, value="5550001", by=agent
+    )
+    customer_writes(
+        text=t["other"],
+        subject=t["other_subject"],
+        name=t["customer"],
+        channel=Channel.TELEGRAM,
+        kind=IdentityKind.TELEGRAM,
+        sender="5550001",
+        group=group,
+    )
+    asked = customer_writes(
+        text=t["asked"], subject=t["asked_subject"], name=t["customer"], group=group
+    )
+    services.ticket_assign(ticket=asked, owner=agent, by=agent)
+    services.ticket_hand_off(ticket=asked, by=agent, to_user=internal, note=t["asked_note"])
+    canned_save(by=agent, title=t["canned_title"], body=t["canned_body"], personal=False)
+    return Story(t, agent, internal, Ticket.objects.get(pk=ticket.pk), asked)
 
 
 # Runs in another process, as the Celery worker that turns inbound mail into tickets would:

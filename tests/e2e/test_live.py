@@ -9,7 +9,12 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import customer_writes, ingest_in_another_process, wait_until_listening
+from tests.e2e.conftest import (
+    appears_within,
+    customer_writes,
+    ingest_in_another_process,
+    wait_until_listening,
+)
 from tests.factories import GroupFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,8 +37,10 @@ def test_a_customer_message_from_another_process_appears_on_the_open_ticket_page
 
     # Then: the message is on the open page within two seconds, without a reload.
     assert number == ticket.number
-    page.locator("#ticket-live").get_by_text(text).wait_for(timeout=LIVE_SECONDS * 1000)
-    assert time.monotonic() - written < LIVE_SECONDS + 0.5
+    took = appears_within(
+        page, page.locator("#ticket-live").get_by_text(text), LIVE_SECONDS, since=written
+    )
+    assert took < LIVE_SECONDS
     assert page.js_errors == []
 
 
@@ -53,8 +60,10 @@ def test_a_new_ticket_from_another_process_appears_in_the_open_queue(page_for):
     written = time.monotonic()
 
     # Then: the queue shows the new ticket within two seconds, without a reload.
-    page.locator("#queue-live").get_by_text(subject).wait_for(timeout=LIVE_SECONDS * 1000)
-    assert time.monotonic() - written < LIVE_SECONDS + 0.5
+    took = appears_within(
+        page, page.locator("#queue-live").get_by_text(subject), LIVE_SECONDS, since=written
+    )
+    assert took < LIVE_SECONDS
     assert page.locator(f'#queue-live tr[data-number="{number}"]').count() == 1
     assert page.js_errors == []
 

@@ -77,6 +77,8 @@ def event_line(event) -> str:
             "who": who,
             "channel": CHANNEL_LABELS.get((new or {}).get("channel"), ""),
         }
+    elif kind == EventKind.ASSIGNED and new and event.actor_id == new.get("id"):
+        text = _("%(who)s took the ticket") % {"who": who}
     elif kind == EventKind.ASSIGNED:
         text = (
             _("%(who)s assigned the ticket to %(to)s") % {"who": who, "to": _name(new)}
