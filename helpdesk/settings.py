@@ -119,6 +119,7 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "helpdesk",
+        "OPTIONS": {"pool_class": "helpdesk.cache.SharedConnectionPool"},
     }
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

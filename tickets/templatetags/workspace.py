@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 
 from django import template
-from django.utils.html import conditional_escape, format_html
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.formats import get_format
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -47,6 +50,39 @@ def _priority_label(name: str) -> str:
 def priority_badge(priority: int) -> str:
     name = PRIORITY_NAMES.get(priority, "normal")
     return format_html('<span class="prio prio-{}">{}</span>', name, _priority_label(name))
+
+
+@register.simple_tag(takes_context=True)
+def ticket_rows(context, tickets) -> str:
+    """The rows of the ticket list, built in Python: the list is the page agents load most,
+    and a template loop with a dozen tags per row costs several times as much. Every value
+    is escaped by format_html."""
+    selectable = context["user"].is_agent
+    select_label = _("Select #%(n)s")
+    short = get_format("SHORT_DATETIME_FORMAT")
+    zone = timezone.get_current_timezone()
+    rows = []
+    for t in tickets:
+        box = (
+            format_html('<input type="checkbox" name="ticket" value="{}" aria-label="{}">',
+                        t.number, select_label % {"n": t.number})
+            if selectable else ""
+        )  # fmt: skip
+        tags = format_html_join("", ' <span class="tag">{}</span>', ((tag,) for tag in t.tags))
+        updated = t.updated_at.astimezone(zone)
+        rows.append(format_html(
+            '<tr data-number="{n}" class="row"><td>{box}</td><td class="num">{n}</td>'
+            '<td class="subject">{icon} <a href="{url}">{subject}</a>{tags}</td>'
+            "<td>{customer}</td><td>{status}</td><td>{priority}</td><td>{owner}</td>"
+            '<td>{group}</td><td><time datetime="{iso}" data-relative>{when}</time></td></tr>',
+            n=t.number, box=box, icon=channel_icon(t.channel), url=f"/tickets/{t.number}/",
+            subject=t.subject, tags=tags, customer=t.customer.name,
+            status=status_badge(t.status), priority=priority_badge(t.priority),
+            owner=t.assignee.full_name if t.assignee else "—",
+            group=t.group.name if t.group else "—",
+            iso=updated.isoformat(), when=date_format(updated, short),
+        ))  # fmt: skip
+    return mark_safe("".join(rows))  # noqa: S308 - each row is built by format_html
 
 
 @register.filter
