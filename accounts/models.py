@@ -85,6 +85,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         # Admin-site access follows the role; there is no separate "staff" switch to forget.
         self.is_superuser = self.role == Role.ADMIN
         super().save(*args, **kwargs)
+        from accounts.selectors import forget_active_colleagues
+
+        forget_active_colleagues()  # this process sees the change at once, others within 30 s
 
     def _free_handle(self) -> str:
         base = HANDLE_RE.sub("", self.email.split("@")[0].lower())[:50] or "user"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 from django.db.models import Q, QuerySet
 
 from accounts.models import PAID_ROLES, Role, User
@@ -38,3 +40,24 @@ def users_by_handles(handles: set[str]) -> list[User]:
 
 def internal_staff() -> QuerySet[User]:
     return User.objects.filter(is_active=True, role=Role.INTERNAL)
+
+
+_colleagues_cache: tuple[float, list[User]] = (0.0, [])
+COLLEAGUES_SECONDS = 30
+
+
+def active_colleagues() -> list[User]:
+    """Everyone who can own or be handed a ticket, read at most every 30 s per process (the
+    ticket page lists them for the owner field and the hand-off dialog)."""
+    global _colleagues_cache
+    read_at, people = _colleagues_cache
+    if time.monotonic() - read_at > COLLEAGUES_SECONDS:
+        people = list(User.objects.filter(is_active=True)
+                      .only("id", "full_name", "role", "title").order_by("full_name"))  # fmt: skip
+        _colleagues_cache = (time.monotonic(), people)
+    return people
+
+
+def forget_active_colleagues() -> None:
+    global _colleagues_cache
+    _colleagues_cache = (0.0, [])

@@ -12,11 +12,14 @@ from tickets.types import InboundAttachment, NormalizedMessage, ThreadHints
 @pytest.fixture(autouse=True)
 def fresh_process_caches():
     """Per-process caches outlive a test's rolled-back transaction: start each test clean."""
+    from accounts.selectors import forget_active_colleagues
     from tickets.selectors import forget_active_groups
 
     forget_active_groups()
+    forget_active_colleagues()
     yield
     forget_active_groups()
+    forget_active_colleagues()
 
 
 @pytest.fixture

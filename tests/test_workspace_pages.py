@@ -31,10 +31,12 @@ def agent_client(client, agent):
 def queries(client, url) -> tuple[int, str]:
     from django.core.cache import cache
 
+    from accounts.selectors import forget_active_colleagues
     from tickets.selectors import forget_active_groups
 
     cache.clear()  # the shared queue counts are cached: count them in both measurements
     forget_active_groups()
+    forget_active_colleagues()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200, response.content[:500]

@@ -85,6 +85,30 @@ def ticket_rows(context, tickets) -> str:
     return mark_safe("".join(rows))  # noqa: S308 - each row is built by format_html
 
 
+@register.simple_tag
+def options(
+    items, selected=None, value="pk", label="full_name", prefix="", exclude=None, suffix=""
+) -> str:
+    """`<option>`s for a list of objects or (value, label) pairs, built in Python (a form's
+    long person lists cost a template loop per option otherwise)."""
+    parts = []
+    for item in items:
+        if isinstance(item, tuple):
+            key, text = item
+        else:
+            key, text = getattr(item, value), getattr(item, label)
+            extra = getattr(item, suffix, "") if suffix else ""
+            if extra:
+                text = f"{text} — {extra}"
+        if exclude is not None and key == exclude:
+            continue
+        parts.append(format_html(
+            '<option value="{}{}"{}>{}</option>', prefix, key,
+            mark_safe(" selected") if selected is not None and key == selected else "", text,
+        ))  # fmt: skip
+    return mark_safe("".join(parts))  # noqa: S308 - each option is built by format_html
+
+
 @register.filter
 def with_mentions(text: str) -> str:
     """Escape a comment and mark its @mentions (the text itself is never trusted)."""

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role, User
+from accounts.selectors import active_colleagues
 from helpdesk.errors import ApplicationError
 from tickets import permissions, selectors, services
 from tickets.api.common import uploaded_attachments
@@ -18,7 +19,7 @@ from tickets.permissions import Action
 from tickets.services import workspace as workspace_services
 from tickets.views.common import act, is_htmx, staff_required
 
-EARLIER_TICKETS = 20
+EARLIER_TICKETS = 10
 
 
 def _ticket(request: HttpRequest, number: int, action: Action = Action.VIEW) -> Ticket:
@@ -45,18 +46,14 @@ def _page_context(request: HttpRequest, ticket: Ticket) -> dict:
     }
     if user.is_agent:
         customer = ticket.customer
-        colleagues = list(
-            User.objects.filter(is_active=True)
-            .only("id", "full_name", "role", "title")
-            .order_by("full_name")
-        )
+        colleagues = active_colleagues()
         context.update(
             identities=list(customer.identities.order_by("id")),
             earlier=list(
-                selectors.tickets_for_display()
-                .filter(customer=customer)
+                Ticket.objects.filter(customer=customer)
                 .exclude(pk=ticket.pk)
-                .order_by("-number")[:EARLIER_TICKETS]
+                .order_by("-created_at")
+                .values("number", "subject", "status", "channel")[:EARLIER_TICKETS]
             ),
             agents=[u for u in colleagues if u.role != Role.INTERNAL],
             internal_staff=[u for u in colleagues if u.role == Role.INTERNAL],
