@@ -7,7 +7,7 @@ import pytest
 
 from channels_inbound.status_links import status_url
 from comments.models import InternalComment
-from tests.e2e.conftest import CUSTOMER_EMAIL, customer_writes
+from tests.e2e.stories import CUSTOMER_EMAIL, customer_writes
 from tests.factories import GroupFactory, UserFactory
 from tickets.models import Direction, Message
 

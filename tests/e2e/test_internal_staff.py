@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import Role
-from tests.e2e.conftest import customer_writes
+from tests.e2e.stories import customer_writes
 from tests.factories import GroupFactory, UserFactory
 from tickets import services
 from tickets.models import Direction, Message, Ticket

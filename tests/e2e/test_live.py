@@ -9,12 +9,8 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import (
-    appears_within,
-    customer_writes,
-    ingest_in_another_process,
-    wait_until_listening,
-)
+from tests.e2e.conftest import appears_within, wait_until_listening
+from tests.e2e.stories import customer_writes, ingest_in_another_process
 from tests.factories import GroupFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from channels_inbound.status_links import status_url
-from tests.e2e.conftest import STORY_TEXTS, build_story
+from tests.e2e.stories import STORY_TEXTS, build_story
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from channels_inbound.status_links import status_url
-from tests.e2e.conftest import PHONE, build_story, screenshot
+from tests.e2e.conftest import PHONE, screenshot
+from tests.e2e.stories import build_story
 from tickets.models import Direction, Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
