@@ -116,9 +116,11 @@ def deliver(*, delivery_id: int, now: datetime | None = None) -> str:
             OutboundDelivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first()
             or "missing"
         )
-    delivery = OutboundDelivery.objects.select_related(
-        "message__ticket__customer", "message__author_user"
-    ).get(pk=delivery_id)
+    delivery = (
+        OutboundDelivery.objects.select_related("message__ticket__customer", "message__author_user")
+        .defer("message__ticket__search_vector")
+        .get(pk=delivery_id)
+    )
     sender = adapters.sender(delivery.channel)
     try:
         if sender is None:

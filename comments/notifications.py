@@ -20,8 +20,10 @@ def send_email(*, notification_id: int) -> bool:
         )
     if not claimed:
         return False
-    notification = Notification.objects.select_related("user", "ticket", "actor").get(
-        pk=notification_id
+    notification = (
+        Notification.objects.select_related("user", "ticket", "actor")
+        .defer("ticket__search_vector")
+        .get(pk=notification_id)
     )
     user = notification.user
     if not user.is_active or not user.email:

@@ -186,7 +186,8 @@ def forget_active_groups() -> None:
 
 def default_group() -> Group | None:
     """Where new tickets wait when their channel names no group: the first line."""
-    return Group.objects.filter(is_active=True).order_by("tier", "name", "id").first()
+    groups = active_groups()
+    return groups[0] if groups else None
 
 
 def customer_list(*, user: User, text: str = "") -> QuerySet[Customer]:

@@ -57,7 +57,10 @@ class AttachmentDownloadApi(APIView):
     )
     def get(self, request: Request, attachment_id: int):
         attachment = (
-            Attachment.objects.select_related("message__ticket").filter(pk=attachment_id).first()
+            Attachment.objects.select_related("message__ticket")
+            .defer("message__ticket__search_vector")
+            .filter(pk=attachment_id)
+            .first()
         )
         if attachment is None or not permissions.can(
             request.user, Action.VIEW, attachment.message.ticket

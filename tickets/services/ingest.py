@@ -35,6 +35,18 @@ class IngestResult:
     linked_to: Ticket | None = None
 
 
+def _by_external_id(channel: str):
+    """Messages looked up by their channel's id, through the partial unique index: the
+    explicit `external_id <> ''` lets a prepared (generic) plan use it, and the ticket comes
+    without its search vector."""
+    return (
+        Message.objects.filter(channel=channel)
+        .exclude(external_id="")
+        .select_related("ticket")
+        .defer("ticket__search_vector")
+    )
+
+
 def _follow_merges(ticket: Ticket) -> Ticket:
     hops = 0
     while ticket.merged_into_id is not None and hops < MAX_MERGE_HOPS:
@@ -56,8 +68,8 @@ def find_thread(
     hints = message.hints
     if hints.external_ids:
         earlier = (
-            Message.objects.filter(channel=message.channel, external_id__in=hints.external_ids)
-            .select_related("ticket")
+            _by_external_id(message.channel)
+            .filter(external_id__in=hints.external_ids)
             .order_by("-created_at")
             .first()
         )
@@ -161,9 +173,10 @@ def _ingest(message: NormalizedMessage, group: Group | None) -> IngestResult:
         now=now,
         indexed=created,
     )
-    ticket.last_customer_message_at = now
-    ticket.updated_at = max(ticket.updated_at, now)
-    ticket.save(update_fields=[*fields, "last_customer_message_at", "updated_at"])
+    if not created:  # a new ticket was inserted with these already
+        ticket.last_customer_message_at = now
+        ticket.updated_at = max(ticket.updated_at, now)
+        ticket.save(update_fields=[*fields, "last_customer_message_at", "updated_at"])
     if created:
         ticket_realtime.ticket_created(ticket)
     else:
@@ -175,10 +188,9 @@ def _ingest(message: NormalizedMessage, group: Group | None) -> IngestResult:
 def _existing(message: NormalizedMessage) -> IngestResult | None:
     if not message.external_id:
         return None
-    found = (
-        Message.objects.filter(channel=message.channel, external_id=message.external_id[:500])
-        .select_related("ticket")
-        .first()
+    found = next(
+        iter(_by_external_id(message.channel).filter(external_id=message.external_id[:500])[:1]),
+        None,
     )
     if found is None:
         return None

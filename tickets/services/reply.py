@@ -108,7 +108,12 @@ def ticket_reply(
 def message_set_delivery_status(*, message_id: int, status: str, error: str = "") -> Message:
     """Record what the channel said about a reply; a failure lands on the ticket's timeline
     where the agent sees it, with the provider's answer."""
-    message = Message.objects.select_for_update().select_related("ticket").get(pk=message_id)
+    message = (
+        Message.objects.select_for_update(of=("self",))
+        .select_related("ticket")
+        .defer("ticket__search_vector")
+        .get(pk=message_id)
+    )
     if message.delivery_status == status and message.delivery_error == error:
         return message
     message.delivery_status = status
