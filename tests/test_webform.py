@@ -215,3 +215,21 @@ def test_the_html_support_form(client, support, django_capture_on_commit_callbac
         'value="Parcel 48213 is three days late."' in refused.content.decode()
         or "Parcel 48213 is three days late." in refused.content.decode()
     )
+
+
+def test_customer_html_stays_inert_on_the_status_page(client, support):
+    from tests.conftest import inbound
+    from tickets import services
+
+    ticket = services.ticket_ingest(
+        message=inbound(
+            text="", html='<p>Hello</p><script>alert(1)</script><a href="javascript:x">x</a>'
+        ),
+        group=support,
+    ).ticket
+
+    page = client.get(f"/status/{status_links.make_token(ticket.number, 'marina@mail.example')}/")
+
+    html = page.content.decode()
+    assert "<p>Hello</p>" in html
+    assert "<script>alert(1)" not in html and "javascript:" not in html
