@@ -22,13 +22,13 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
-from channels_inbound import adapters
+from channels_inbound import adapters, autoreply
 from channels_inbound.adapters.base import ParseError
 from channels_inbound.models import InboundEvent
 from helpdesk.errors import ApplicationError
 from tickets.models.tickets import TICKET_NUMBER_SEQUENCE
 from tickets.selectors import default_group
-from tickets.services import ticket_ingest
+from tickets.services import messages_failed_by_report, ticket_ingest
 
 logger = logging.getLogger(__name__)
 
@@ -125,14 +125,29 @@ def _process_locked(event: InboundEvent) -> str:
         return _finish(event, InboundEvent.Status.FAILED, str(error), now)
     if normalized is None:
         return _finish(event, InboundEvent.Status.IGNORED, "", now)
+    if normalized.reports_failure_of:
+        # A bounce of our own mail: the failed reply is marked, no ticket is opened for it.
+        ours = messages_failed_by_report(
+            external_ids=normalized.reports_failure_of, reason=normalized.failure_reason
+        )
+        note = f"Delivery report about {ours} of our messages." if ours else "Delivery report."
+        return _finish(event, InboundEvent.Status.IGNORED, note, now)
     if event.reserved_number:
         normalized = replace(normalized, reserved_number=event.reserved_number)
+    group_for = getattr(receiver, "group_for", None)
+    group = (group_for(event.payload) if group_for else None) or default_group()
     try:
-        result = ticket_ingest(message=normalized, group=default_group())
+        result = ticket_ingest(message=normalized, group=group)
     except ApplicationError as error:
         # The message itself is unusable (no valid sender address, say): retrying won't help.
         return _finish(event, InboundEvent.Status.FAILED, error.message, now)
     event.message = result.message
+    if (
+        result.ticket_created
+        and not normalized.is_auto_generated
+        and event.channel in autoreply.ACKNOWLEDGED_CHANNELS
+    ):
+        autoreply.acknowledge(ticket=result.ticket)
     return _finish(event, InboundEvent.Status.DONE, "", now)
 
 

@@ -106,3 +106,97 @@ class InboundEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.external_key} ({self.status})"
+
+
+class Mailbox(models.Model):
+    """A support address: where customers write (IMAP in) and where replies come from (SMTP
+    out). Configured by admins; the poller marks it with its last error."""
+
+    class Security(models.TextChoices):
+        SSL = "ssl", _("SSL/TLS")
+        STARTTLS = "starttls", _("STARTTLS")
+        NONE = "none", _("None (local testing only)")
+
+    name = models.CharField(_("name"), max_length=120, help_text=_("Shown as the sender name."))
+    address = models.EmailField(_("address"), unique=True,
+                                help_text=_("The address customers write to."))  # fmt: skip
+    group = models.ForeignKey(
+        "tickets.Group",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("group for new tickets"),
+    )
+    imap_host = models.CharField(_("IMAP host"), max_length=255, blank=True)
+    imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
+    imap_security = models.CharField(
+        _("IMAP security"), max_length=10, choices=Security.choices, default=Security.SSL
+    )
+    imap_login = models.CharField(_("IMAP login"), max_length=255, blank=True)
+    imap_password_encrypted = models.TextField(_("IMAP password"), blank=True, editable=False)
+    imap_folder = models.CharField(_("IMAP folder"), max_length=255, default="INBOX")
+    smtp_host = models.CharField(_("SMTP host"), max_length=255, blank=True)
+    smtp_port = models.PositiveIntegerField(_("SMTP port"), default=587)
+    smtp_security = models.CharField(
+        _("SMTP security"), max_length=10, choices=Security.choices, default=Security.STARTTLS
+    )
+    smtp_login = models.CharField(_("SMTP login"), max_length=255, blank=True)
+    smtp_password_encrypted = models.TextField(_("SMTP password"), blank=True, editable=False)
+    # For an MTA pipe or a mail service's inbound webhook: POST the raw message with this key.
+    inbound_key = models.CharField(_("inbound key"), max_length=64, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    uidvalidity = models.BigIntegerField(_("UIDVALIDITY"), null=True, blank=True, editable=False)
+    last_uid = models.BigIntegerField(_("last fetched UID"), default=0, editable=False)
+    last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True, editable=False)
+    last_error = models.TextField(_("last error"), blank=True, editable=False)
+    failing_since = models.DateTimeField(_("failing since"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("mailbox")
+        verbose_name_plural = _("mailboxes")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.address}>"
+
+    @property
+    def imap_password(self) -> str:
+        from helpdesk.secrets import decrypt
+
+        return decrypt(self.imap_password_encrypted)
+
+    @imap_password.setter
+    def imap_password(self, value: str) -> None:
+        from helpdesk.secrets import encrypt
+
+        self.imap_password_encrypted = encrypt(value)
+
+    @property
+    def smtp_password(self) -> str:
+        from helpdesk.secrets import decrypt
+
+        return decrypt(self.smtp_password_encrypted)
+
+    @smtp_password.setter
+    def smtp_password(self, value: str) -> None:
+        from helpdesk.secrets import encrypt
+
+        self.smtp_password_encrypted = encrypt(value)
+
+
+class AutoReplyTemplate(models.Model):
+    """What a customer receives when a new ticket is opened, per language. Admins edit the
+    text; {{ number }}, {{ customer_name }}, {{ status_url }} and {{ subject }} are filled in."""
+
+    language = models.CharField(_("language"), max_length=8, unique=True,
+                                choices=[("en", "English"), ("ru", "Русский")])  # fmt: skip
+    body = models.TextField(_("text"))
+    is_active = models.BooleanField(_("send it"), default=True)
+
+    class Meta:
+        verbose_name = _("auto-acknowledgement")
+        verbose_name_plural = _("auto-acknowledgements")
+
+    def __str__(self) -> str:
+        return self.get_language_display()

@@ -28,3 +28,20 @@ def deliver(delivery_id: int) -> str:
 @shared_task
 def sweep_outbox() -> int:
     return outbox.sweep()
+
+
+@shared_task
+def poll_mailboxes() -> int:
+    from channels_inbound.mailboxes import active_mailbox_ids
+
+    ids = active_mailbox_ids()
+    for mailbox_id in ids:
+        poll_mailbox.delay(mailbox_id)
+    return len(ids)
+
+
+@shared_task(acks_late=True, soft_time_limit=240)
+def poll_mailbox(mailbox_id: int) -> int:
+    from channels_inbound.mailboxes import poll
+
+    return poll(mailbox_id=mailbox_id).fetched

@@ -197,6 +197,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "channels_inbound.tasks.process_inbound": {"queue": "inbound"},
     "channels_inbound.tasks.drain_inbox": {"queue": "inbound"},
+    "channels_inbound.tasks.poll_mailbox*": {"queue": "inbound"},
     "channels_inbound.tasks.sweep_*": {"queue": "inbound"},
     "channels_inbound.tasks.deliver": {"queue": "outbound"},
     "comments.tasks.*": {"queue": "outbound"},
@@ -204,6 +205,10 @@ CELERY_TASK_ROUTES = {
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE = {
+    "mailboxes-poll": {
+        "task": "channels_inbound.tasks.poll_mailboxes",
+        "schedule": float(env.int("HELPDESK_IMAP_POLL_SECONDS", default=30)),
+    },
     "inbox-sweep": {
         "task": "channels_inbound.tasks.sweep_inbox",
         "schedule": 30.0,
@@ -252,6 +257,12 @@ SPECTACULAR_SETTINGS = {
 HELPDESK_MAX_ATTACHMENT_BYTES = env.int("HELPDESK_MAX_ATTACHMENT_MB", default=25) * 1024 * 1024
 # The public web form: submissions per client address, e.g. "5/minute", "100/hour".
 HELPDESK_WEBFORM_RATE_LIMIT = env.str("HELPDESK_WEBFORM_RATE_LIMIT", default="5/minute")
+# Acknowledgements of new tickets per customer per hour, at most (loops and floods).
+HELPDESK_AUTOACK_PER_HOUR = env.int("HELPDESK_AUTOACK_PER_HOUR", default=3)
+# The largest email the poller fetches; a larger one is recorded with its error and skipped.
+HELPDESK_MAX_EMAIL_MB = env.int("HELPDESK_MAX_EMAIL_MB", default=40)
+# How often the beat polls the mailboxes, in seconds.
+HELPDESK_IMAP_POLL_SECONDS = env.int("HELPDESK_IMAP_POLL_SECONDS", default=30)
 # How long the link to a customer's status page works.
 HELPDESK_STATUS_LINK_DAYS = env.int("HELPDESK_STATUS_LINK_DAYS", default=90)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -41,6 +41,9 @@ class NormalizedMessage:
     subject: str = ""
     text: str = ""
     html: str = ""
+    # What the message quoted of the earlier conversation (and its signature), kept apart
+    # from `text` so the view can fold it away.
+    quoted_text: str = ""
     external_id: str = ""
     attachments: tuple[InboundAttachment, ...] = ()
     hints: ThreadHints = field(default_factory=ThreadHints)
@@ -49,6 +52,11 @@ class NormalizedMessage:
     received_at: datetime | None = None
     # Addresses also on the message (email Cc): they may continue this thread.
     other_participants: tuple[str, ...] = ()
+    # External ids of messages WE sent that this message reports as undeliverable (an email
+    # bounce, a messenger's "failed" callback): those deliveries are marked failed, and no
+    # ticket is opened for the report itself.
+    reports_failure_of: tuple[str, ...] = ()
+    failure_reason: str = ""
     # A ticket number already promised to the customer (the web form answers at once, before
     # the ticket exists): a new ticket takes this number.
     reserved_number: int | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import smtplib
-from email.utils import parseaddr
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -15,22 +15,25 @@ from channels_inbound.adapters.base import (
     ProviderResult,
     TemporaryDeliveryError,
 )
-from channels_inbound.models import OutboundDelivery
+from channels_inbound.models import InboundEvent, Mailbox, OutboundDelivery
 from tickets.models import Channel, Direction, IdentityKind, Message
 
 MAX_REFERENCES = 20
 
 
-def email_domain() -> str:
+def email_domain(mailbox: Mailbox | None = None) -> str:
     if settings.HELPDESK_EMAIL_DOMAIN:
         return settings.HELPDESK_EMAIL_DOMAIN
+    if mailbox is not None:
+        return mailbox.address.rpartition("@")[2]
     address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     return address.rpartition("@")[2] or "localhost"
 
 
 def new_message_id(message: Message) -> str:
     """Our Message-IDs carry 80 random bits, so nobody can forge a reference into a ticket."""
-    return f"<t{message.ticket.number}.m{message.pk}.{secrets.token_hex(10)}@{email_domain()}>"
+    domain = email_domain(mailbox_for(message.ticket_id))
+    return f"<t{message.ticket.number}.m{message.pk}.{secrets.token_hex(10)}@{domain}>"
 
 
 def earlier_email_ids(message: Message) -> list[tuple[str, str]]:
@@ -45,7 +48,44 @@ def earlier_email_ids(message: Message) -> list[tuple[str, str]]:
     return list(earlier)
 
 
-def build_email(delivery: OutboundDelivery) -> EmailMultiAlternatives:
+def mailbox_for(ticket_id: int) -> Mailbox | None:
+    """The mailbox the customer last wrote to on this ticket; for tickets that did not come
+    by email, the first active mailbox that can send. None: Django's own mail settings."""
+    last = (
+        InboundEvent.objects.filter(channel=Channel.EMAIL, message__ticket_id=ticket_id)
+        .order_by("-id")
+        .values_list("payload__mailbox", flat=True)
+        .first()
+    )
+    sending = Mailbox.objects.filter(is_active=True).exclude(smtp_host="")
+    return (sending.filter(pk=last).first() if last else None) or sending.order_by("id").first()
+
+
+def sender_address(mailbox: Mailbox | None) -> str:
+    if mailbox is None:
+        return settings.DEFAULT_FROM_EMAIL
+    return formataddr((mailbox.name, mailbox.address))
+
+
+def connection_for(mailbox: Mailbox | None):
+    if mailbox is None:
+        return get_connection(fail_silently=False)
+    return get_connection(
+        "django.core.mail.backends.smtp.EmailBackend",
+        host=mailbox.smtp_host,
+        port=mailbox.smtp_port,
+        username=mailbox.smtp_login or None,
+        password=mailbox.smtp_password or None,
+        use_tls=mailbox.smtp_security == Mailbox.Security.STARTTLS,
+        use_ssl=mailbox.smtp_security == Mailbox.Security.SSL,
+        timeout=settings.EMAIL_TIMEOUT,
+        fail_silently=False,
+    )
+
+
+def build_email(
+    delivery: OutboundDelivery, mailbox: Mailbox | None = None
+) -> EmailMultiAlternatives:
     message = delivery.message
     reply = customer_output.reply_content(message, delivery.address)
     earlier = earlier_email_ids(message)
@@ -58,7 +98,7 @@ def build_email(delivery: OutboundDelivery) -> EmailMultiAlternatives:
     email = EmailMultiAlternatives(
         subject=reply.subject,
         body=reply.text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=sender_address(mailbox),
         to=[delivery.address],
         headers=headers,
     )
@@ -80,9 +120,10 @@ class EmailSender:
             message.save(update_fields=["external_id"])
 
     def send(self, delivery: OutboundDelivery) -> ProviderResult:
-        email = build_email(delivery)
+        mailbox = mailbox_for(delivery.message.ticket_id)
+        email = build_email(delivery, mailbox)
         try:
-            get_connection(fail_silently=False).send_messages([email])
+            connection_for(mailbox).send_messages([email])
         except smtplib.SMTPRecipientsRefused as error:
             code, answer = next(iter(error.recipients.values()))
             raise _classify(code, answer) from error

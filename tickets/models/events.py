@@ -26,6 +26,7 @@ class EventKind(models.TextChoices):
     REOPENED = "reopened", _("reopened")
     FOLLOW_UP = "follow_up", _("follow-up opened")
     DELIVERY_FAILED = "delivery_failed", _("delivery failed")
+    ACKNOWLEDGED = "acknowledged", _("acknowledged to the customer")
 
 
 class AppendOnlyError(RuntimeError):

@@ -60,6 +60,9 @@ class Message(models.Model):
     # The address it came from when that is not the customer's own (a colleague in Cc).
     sender_address = models.CharField(_("sender address"), max_length=320, blank=True)
     text = models.TextField(_("text"), blank=True)
+    # The earlier conversation an email quoted, and its signature: folded away in the view,
+    # kept in the record.
+    quoted_text = models.TextField(_("quoted text"), blank=True)
     html = models.TextField(_("sanitized HTML"), blank=True)
     external_id = models.CharField(_("external id"), max_length=500, blank=True)
     delivery_status = models.CharField(

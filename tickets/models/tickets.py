@@ -129,6 +129,11 @@ class Ticket(models.Model):
         verbose_name=_("merged into"),
         db_index=False,
     )
+    # Addresses that take part in the conversation besides the customer (Cc of their mail,
+    # colleagues we wrote to): they may continue it, a stranger quoting the number may not.
+    participant_addresses = ArrayField(
+        models.CharField(max_length=320), default=list, blank=True, editable=False
+    )
     # Subject, customer names and identities and every message's text, in the `russian`
     # configuration (which also stems English: PostgreSQL maps ASCII words to english_stem).
     search_vector = SearchVectorField(null=True, editable=False)

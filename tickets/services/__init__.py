@@ -17,7 +17,12 @@ from tickets.services.properties import (
     ticket_set_subject,
     ticket_set_tags,
 )
-from tickets.services.reply import message_set_delivery_status, ticket_reply
+from tickets.services.reply import (
+    message_set_delivery_status,
+    messages_failed_by_report,
+    ticket_auto_reply,
+    ticket_reply,
+)
 
 __all__ = [
     "CreatedTicket",
@@ -29,7 +34,9 @@ __all__ = [
     "customer_update",
     "identity_add",
     "message_set_delivery_status",
+    "messages_failed_by_report",
     "ticket_assign",
+    "ticket_auto_reply",
     "ticket_create",
     "ticket_hand_back",
     "ticket_hand_off",

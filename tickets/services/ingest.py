@@ -56,7 +56,9 @@ def _follow_merges(ticket: Ticket) -> Ticket:
 
 
 def _is_participant(ticket: Ticket, customer: Customer, sender_value: str) -> bool:
-    if ticket.customer_id == customer.pk:
+    """The ticket's customer, or an address already on its conversation (in Cc of the
+    customer's mail, or one that wrote on the thread before)."""
+    if ticket.customer_id == customer.pk or sender_value in ticket.participant_addresses:
         return True
     return Message.objects.filter(ticket=ticket, sender_address=sender_value).exists()
 
@@ -74,7 +76,12 @@ def find_thread(
             .first()
         )
         if earlier is not None:
-            return _follow_merges(earlier.ticket), None
+            ticket = _follow_merges(earlier.ticket)
+            # A reply to our own message (its id is unguessable) continues the ticket. A reply
+            # to a customer's message does only from someone on that conversation: the other
+            # recipients of a mass mailing that reached us must not land in one ticket.
+            if earlier.direction == "out" or _is_participant(ticket, customer, sender_value):
+                return ticket, None
     if hints.ticket_number is not None:
         named = Ticket.objects.defer("search_vector").filter(number=hints.ticket_number).first()
         if named is not None:
@@ -94,6 +101,15 @@ def find_thread(
         if latest is not None:
             return _follow_merges(latest), None
     return None, None
+
+
+def _add_participants(ticket: Ticket, addresses, *, exclude: str) -> list[str]:
+    new = [a for a in dict.fromkeys(a.lower() for a in addresses)
+           if a and a != exclude and a not in ticket.participant_addresses]  # fmt: skip
+    if not new:
+        return []
+    ticket.participant_addresses = [*ticket.participant_addresses, *new][:200]
+    return ["participant_addresses"]
 
 
 def _attachments(message: NormalizedMessage) -> tuple[list[NewAttachment], list[str]]:
@@ -160,12 +176,14 @@ def _ingest(message: NormalizedMessage, group: Group | None) -> IngestResult:
         events.record(ticket, kind=EventKind.CUSTOMER_REPLIED, by_customer=customer)
 
     sender_address = identity.value if identity.customer_id != ticket.customer_id else ""
+    fields += _add_participants(ticket, message.other_participants, exclude=identity.value)
     stored = add_customer_message(
         ticket=ticket,
         customer=customer,
         channel=message.channel,
         text=text,
         html=message.html,
+        quoted_text=message.quoted_text,
         external_id=message.external_id[:500],
         sender_address=sender_address,
         is_auto_generated=message.is_auto_generated,
@@ -177,6 +195,8 @@ def _ingest(message: NormalizedMessage, group: Group | None) -> IngestResult:
         ticket.last_customer_message_at = now
         ticket.updated_at = max(ticket.updated_at, now)
         ticket.save(update_fields=[*fields, "last_customer_message_at", "updated_at"])
+    elif fields:
+        ticket.save(update_fields=fields)
     if created:
         ticket_realtime.ticket_created(ticket)
     else:

@@ -129,3 +129,47 @@ def message_set_delivery_status(*, message_id: int, status: str, error: str = ""
         )
     ticket_realtime.message_updated(message, ticket)
     return message
+
+
+@transaction.atomic
+def ticket_auto_reply(*, ticket: Ticket, text: str) -> Message:
+    """A message the desk sends by itself (the acknowledgement of a new ticket): through the
+    ticket's channel and the outbox like a reply, shown as automatic, and not an agent's first
+    response."""
+    ticket = lock_ticket(ticket)
+    router = hooks.outbound_router()
+    route = router.route(ticket)
+    now = timezone.now()
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Direction.OUT,
+        channel=route.channel,
+        text=text,
+        html=text_to_html(text),
+        delivery_status=DeliveryStatus.QUEUED,
+        is_auto_generated=True,
+        created_at=now,
+    )
+    router.enqueue(message, route)
+    events.record(
+        ticket,
+        kind=EventKind.ACKNOWLEDGED,
+        new={"message_id": message.pk, "channel": route.channel},
+    )
+    ticket_realtime.message_created(message, ticket)
+    return message
+
+
+def messages_failed_by_report(*, external_ids: tuple[str, ...], reason: str) -> int:
+    """A bounce (or a messenger's failure report) names messages we sent: mark them failed,
+    with the report's reason, where the agent sees it. Returns how many were ours."""
+    ours = list(
+        Message.objects.filter(direction=Direction.OUT, external_id__in=external_ids)
+        .exclude(external_id="")
+        .values_list("pk", flat=True)
+    )
+    for message_id in ours:
+        message_set_delivery_status(
+            message_id=message_id, status=DeliveryStatus.FAILED, error=reason[:2000]
+        )
+    return len(ours)
