@@ -1,7 +1,11 @@
+import secrets
+
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from channels_inbound import inbox
-from channels_inbound.models import InboundEvent, OutboundDelivery
+from channels_inbound.models import AutoReplyTemplate, InboundEvent, Mailbox, OutboundDelivery
 
 
 @admin.register(OutboundDelivery)
@@ -65,3 +69,54 @@ class InboundEventAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class MailboxForm(forms.ModelForm):
+    imap_password = forms.CharField(
+        label=_("IMAP password"), required=False, widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave empty to keep the current one."),
+    )  # fmt: skip
+    smtp_password = forms.CharField(
+        label=_("SMTP password"), required=False, widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave empty to keep the current one."),
+    )  # fmt: skip
+
+    class Meta:
+        model = Mailbox
+        fields = ["name", "address", "group", "is_active", "imap_host", "imap_port",
+                  "imap_security", "imap_login", "imap_folder", "smtp_host", "smtp_port",
+                  "smtp_security", "smtp_login", "inbound_key"]  # fmt: skip
+
+    def save(self, commit=True):
+        mailbox = super().save(commit=False)
+        for name in ("imap_password", "smtp_password"):
+            if self.cleaned_data.get(name):
+                setattr(mailbox, name, self.cleaned_data[name])
+        if not mailbox.inbound_key:
+            mailbox.inbound_key = secrets.token_urlsafe(32)
+        if commit:
+            mailbox.save()
+        return mailbox
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(admin.ModelAdmin):
+    form = MailboxForm
+    list_display = ("name", "address", "group", "is_active", "last_polled_at", "last_error")
+    list_filter = ("is_active",)
+    readonly_fields = ("uidvalidity", "last_uid", "last_polled_at", "last_error", "failing_since")
+    fieldsets = (
+        (None, {"fields": ("name", "address", "group", "is_active")}),
+        (_("Incoming (IMAP)"), {"fields": ("imap_host", "imap_port", "imap_security",
+                                           "imap_login", "imap_password", "imap_folder")}),
+        (_("Outgoing (SMTP)"), {"fields": ("smtp_host", "smtp_port", "smtp_security",
+                                           "smtp_login", "smtp_password")}),
+        (_("Piped or webhook mail"), {"fields": ("inbound_key",)}),
+        (_("State"), {"fields": ("uidvalidity", "last_uid", "last_polled_at", "last_error",
+                                 "failing_since")}),
+    )  # fmt: skip
+
+
+@admin.register(AutoReplyTemplate)
+class AutoReplyTemplateAdmin(admin.ModelAdmin):
+    list_display = ("language", "is_active")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hmac
 import uuid
 
+from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -16,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from channels_inbound import customer_output, status_links, webform
-from helpdesk.errors import ApplicationError
+from helpdesk.errors import ApplicationError, Forbidden, PayloadTooLarge
 from tickets.api.common import validated
 from tickets.api.serializers import StrictSerializer
 from tickets.models import Attachment, Ticket
@@ -196,3 +198,38 @@ def status_attachment(request: HttpRequest, token: str, attachment_id: int) -> F
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+class InboundEmailApi(APIView):
+    """A raw message from an MTA pipe or a mail service's inbound webhook. The body is the
+    message itself; the mailbox's inbound key goes in the `X-Helpdesk-Key` header."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    parser_classes = []
+
+    @extend_schema(
+        request={"message/rfc822": bytes},
+        responses={202: None},
+        summary="Deliver a raw email (RFC 5322) to a mailbox",
+    )
+    def post(self, request: Request, mailbox_id: int) -> Response:
+        from channels_inbound.mailboxes import receive_raw
+        from channels_inbound.models import Mailbox
+
+        mailbox = Mailbox.objects.filter(pk=mailbox_id, is_active=True).first()
+        key = request.headers.get("X-Helpdesk-Key", "")
+        if (
+            mailbox is None
+            or not mailbox.inbound_key
+            or not hmac.compare_digest(key.encode(), mailbox.inbound_key.encode())
+        ):
+            raise Forbidden(_("Unknown mailbox or wrong key."))
+        raw = request.body
+        if not raw.strip():
+            raise ApplicationError(_("The request body must be the raw message."))
+        if len(raw) > settings.HELPDESK_MAX_EMAIL_MB * 1024 * 1024:
+            raise PayloadTooLarge(_("The message is larger than the mailbox accepts."))
+        received = receive_raw(mailbox=mailbox, raw=raw)
+        return Response({"event": received.event_id, "duplicate": not received.created},
+                        status=202)  # fmt: skip

@@ -53,6 +53,11 @@ urlpatterns = [
         name="status-attachment",
     ),
     path("api/v1/public/tickets/", public_views.PublicTicketApi.as_view(), name="public-ticket"),
+    path(
+        "api/v1/inbound/email/<int:mailbox_id>/",
+        public_views.InboundEmailApi.as_view(),
+        name="inbound-email",
+    ),
     path("api/v1/", include((ticket_api + comment_api, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -113,7 +113,7 @@ def ticket_get(*, user: User, number: int, action: Action = Action.VIEW) -> Tick
 
 
 ATTACHMENT_LISTED_FIELDS = ("id", "message_id", "name", "content_type", "size", "sha256",
-                            "is_inline")  # fmt: skip
+                            "is_inline", "content_id")  # fmt: skip
 
 
 def _own_fields(model) -> tuple[str, ...]:

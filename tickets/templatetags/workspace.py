@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.formats import get_format
@@ -115,6 +116,20 @@ def with_mentions(text: str) -> str:
     escaped = conditional_escape(text)
     marked = MENTION.sub(r'<span class="mention">@\1</span>', str(escaped))
     return mark_safe(marked.replace("\n", "<br>"))  # noqa: S308 - built from escaped text
+
+
+@register.filter
+def message_html(message) -> str:
+    """A message's sanitized HTML with its inline images (cid:) pointing at their stored
+    attachments, so they show in place."""
+    html = message.html
+    for attachment in message.attachments.all():
+        if attachment.content_id:
+            cid = attachment.content_id.strip("<>")
+            html = html.replace(
+                f"cid:{cid}", reverse("api:attachment-download", args=[attachment.pk])
+            )
+    return mark_safe(html)  # noqa: S308 - sanitized by nh3 when stored; we only insert our URLs
 
 
 @register.filter
