@@ -110,3 +110,11 @@ def api():
         return client
 
     return client_for
+
+
+@pytest.fixture
+def dovecot():
+    """A real IMAP server (Dovecot) with a throwaway mail store, for this test."""
+    from tests.imap_server import dovecot_fixture
+
+    yield from dovecot_fixture()

@@ -26,7 +26,9 @@ def receiver(kind: str) -> Receiver | None:
 
 def register_builtin() -> None:
     from channels_inbound.adapters.email import EmailSender
+    from channels_inbound.adapters.email_in import EmailReceiver
     from channels_inbound.adapters.webform import WebFormReceiver
 
     register_sender(EmailSender())
+    register_receiver(EmailReceiver())
     register_receiver(WebFormReceiver())
