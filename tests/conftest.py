@@ -23,6 +23,18 @@ def fresh_process_caches():
 
 
 @pytest.fixture
+def default_auto_replies(db):
+    """The acknowledgement templates the data migration installs. Transactional tests (e2e,
+    concurrency) flush every table, migration data included, so tests relying on them
+    reinstall them the way the migration does."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("channels_inbound.migrations.0004_default_auto_replies").create(apps, None)
+
+
+@pytest.fixture
 def support(db):
     return GroupFactory(name="Support", tier=1)
 

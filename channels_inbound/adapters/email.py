@@ -49,16 +49,22 @@ def earlier_email_ids(message: Message) -> list[tuple[str, str]]:
 
 
 def mailbox_for(ticket_id: int) -> Mailbox | None:
-    """The mailbox the customer last wrote to on this ticket; for tickets that did not come
-    by email, the first active mailbox that can send. None: Django's own mail settings."""
+    """The mailbox the customer last wrote to on this ticket, so the reply comes from the
+    address they wrote to; for tickets that did not come by email, the first active mailbox
+    (one with its own SMTP server first). None: Django's own mail settings.
+
+    A mailbox without an SMTP server of its own still lends its From address; the mail then
+    goes through the default SMTP relay (EMAIL_HOST), as with an MTA pipe for inbound mail."""
     last = (
         InboundEvent.objects.filter(channel=Channel.EMAIL, message__ticket_id=ticket_id)
         .order_by("-id")
         .values_list("payload__mailbox", flat=True)
         .first()
     )
-    sending = Mailbox.objects.filter(is_active=True).exclude(smtp_host="")
-    return (sending.filter(pk=last).first() if last else None) or sending.order_by("id").first()
+    active = Mailbox.objects.filter(is_active=True)
+    return (active.filter(pk=last).first() if last else None) or (
+        active.exclude(smtp_host="").order_by("id").first() or active.order_by("id").first()
+    )
 
 
 def sender_address(mailbox: Mailbox | None) -> str:
@@ -68,7 +74,7 @@ def sender_address(mailbox: Mailbox | None) -> str:
 
 
 def connection_for(mailbox: Mailbox | None):
-    if mailbox is None:
+    if mailbox is None or not mailbox.smtp_host:
         return get_connection(fail_silently=False)
     return get_connection(
         "django.core.mail.backends.smtp.EmailBackend",

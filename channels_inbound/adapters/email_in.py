@@ -48,28 +48,27 @@ class EmailReceiver:
         if not isinstance(raw, bytes | bytearray | memoryview):
             raise ParseError("An email event must carry the raw message.")
         raw = bytes(raw)
-        parsed = parse_email(raw)
+        ours = our_addresses()
+        parsed = parse_email(raw, own_addresses=ours)  # ParseError: kept raw for an admin
         if parsed.bounce_of:
             return NormalizedMessage(
                 channel=Channel.EMAIL,
                 sender_kind=IdentityKind.EMAIL,
                 sender_value=parsed.from_address or "",
                 reports_failure_of=tuple(parsed.bounce_of),
-                failure_reason=_bounce_reason(parsed),
+                failure_reason=_bounce_reason(parsed.failure_reason),
             )
         if not parsed.from_address:
             raise ParseError(
                 "The message has no sender address, so there is nobody to answer. It is kept "
                 "here as it came."
             )
-        ours = our_addresses()
         if parsed.from_address in ours:
             return None  # our own mail coming back: answering it would start a loop
         message_id = (parsed.message_id or "").strip()
         if not MESSAGE_ID.fullmatch(message_id):
             # No usable Message-ID: the content identifies a redelivery of the same message.
             message_id = "sha256:" + hashlib.sha256(raw).hexdigest()
-        thread_ids = [*([parsed.in_reply_to] if parsed.in_reply_to else []), *parsed.references]
         return NormalizedMessage(
             channel=Channel.EMAIL,
             sender_kind=IdentityKind.EMAIL,
@@ -77,12 +76,12 @@ class EmailReceiver:
             sender_name=parsed.from_name or "",
             subject=parsed.subject or "",
             text=parsed.visible_text or parsed.text,
-            quoted_text=_quoted(parsed),
+            quoted_text=parsed.quoted_text if parsed.visible_text else "",
             html=parsed.html,
             external_id=message_id,
             attachments=tuple(
                 InboundAttachment(
-                    a.name or "attachment",
+                    a.name or a.safe_name,
                     a.content_type,
                     a.content,
                     a.content_id or "",
@@ -91,25 +90,16 @@ class EmailReceiver:
                 for a in parsed.attachments
             ),
             hints=ThreadHints(
-                external_ids=tuple(MESSAGE_ID.findall(" ".join(thread_ids)))[-50:],
+                external_ids=tuple(MESSAGE_ID.findall(" ".join(parsed.thread_ids)))[-50:],
                 ticket_number=ticket_number_in(parsed.subject),
             ),
             is_auto_generated=parsed.is_auto_generated,
-            language=guess_language(parsed.text or ""),
+            language=guess_language(parsed.visible_text or parsed.text or ""),
             other_participants=tuple(a for a in parsed.cc if a not in ours),
         )
 
 
-def _quoted(parsed) -> str:
-    text, visible = parsed.text or "", parsed.visible_text or ""
-    if not visible or visible == text:
-        return ""
-    return text[len(visible) :].strip() if text.startswith(visible) else text
-
-
-def _bounce_reason(parsed) -> str:
-    text = parsed.text or ""
-    for line in text.splitlines():
-        if re.search(r"\b[45]\.\d{1,3}\.\d{1,3}\b|\b5\d\d\b", line):
-            return f"The recipient's mail server refused it: {line.strip()[:300]}"
+def _bounce_reason(server_words: str) -> str:
+    if server_words:
+        return f"The recipient's mail server refused it: {server_words.strip()[:300]}"
     return "The recipient's mail server returned it as undeliverable."
