@@ -7,7 +7,7 @@ class ChannelsInboundConfig(AppConfig):
     verbose_name = _("Channels")
 
     def ready(self) -> None:
-        from channels_inbound import adapters, outbox
+        from channels_inbound import adapters, outbox, selectors  # noqa: F401 - its signals
         from tickets import hooks
 
         adapters.register_builtin()

@@ -17,6 +17,7 @@ import imaplib
 import logging
 import re
 import ssl
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -28,10 +29,17 @@ from channels_inbound.models import InboundEvent, Mailbox
 
 logger = logging.getLogger(__name__)
 
-TIMEOUT_SECONDS = 30
-BATCH = 200
+# One poll fetches new mail for at most this long (the task's time limit is 240 s); the
+# next poll goes on where it stopped.
+POLL_SECONDS = 120
+# Sizes are asked for in runs of SIZE_BATCH; bodies are fetched in one command per
+# FETCH_MESSAGES messages or FETCH_BYTES bytes, stored in one statement, then marked seen.
+SIZE_BATCH = 1000
+FETCH_MESSAGES = 100
+FETCH_BYTES = 32 * 1024 * 1024
 UIDVALIDITY_RE = re.compile(rb"UIDVALIDITY (\d+)")
 SIZE_RE = re.compile(rb"RFC822\.SIZE (\d+)")
+UID_RE = re.compile(rb"UID (\d+)")
 
 
 @dataclass(frozen=True)
@@ -42,11 +50,12 @@ class PollResult:
 
 
 def _connect(mailbox: Mailbox) -> imaplib.IMAP4:
+    timeout = settings.HELPDESK_IMAP_TIMEOUT_SECONDS
     if mailbox.imap_security == Mailbox.Security.SSL:
-        client = imaplib.IMAP4_SSL(mailbox.imap_host, mailbox.imap_port, timeout=TIMEOUT_SECONDS,
+        client = imaplib.IMAP4_SSL(mailbox.imap_host, mailbox.imap_port, timeout=timeout,
                                    ssl_context=ssl.create_default_context())  # fmt: skip
     else:
-        client = imaplib.IMAP4(mailbox.imap_host, mailbox.imap_port, timeout=TIMEOUT_SECONDS)
+        client = imaplib.IMAP4(mailbox.imap_host, mailbox.imap_port, timeout=timeout)
         if mailbox.imap_security == Mailbox.Security.STARTTLS:
             client.starttls(ssl_context=ssl.create_default_context())
     client.login(mailbox.imap_login, mailbox.imap_password)
@@ -79,19 +88,49 @@ def _new_uids(client: imaplib.IMAP4, after: int) -> list[int]:
     return sorted(uid for uid in map(int, (data[0] or b"").split()) if uid > after)
 
 
-def _size(client: imaplib.IMAP4, uid: int) -> int:
-    status, data = client.uid("FETCH", str(uid), "(RFC822.SIZE)")
-    match = SIZE_RE.search(b" ".join(d if isinstance(d, bytes) else d[0] for d in data if d))
-    return int(match[1]) if status == "OK" and match else 0
+def _uid_set(uids: list[int]) -> str:
+    return ",".join(map(str, uids))
 
 
-def _body(client: imaplib.IMAP4, uid: int) -> bytes:
-    """The message exactly as stored, without setting \\Seen (BODY.PEEK)."""
-    status, data = client.uid("FETCH", str(uid), "(BODY.PEEK[])")
-    for part in data or ():
-        if isinstance(part, tuple) and len(part) == 2:
-            return part[1]
-    raise imaplib.IMAP4.error(f"no body for UID {uid} ({status})")
+def _sizes(client: imaplib.IMAP4, uids: list[int]) -> dict[int, int]:
+    """Sizes of many messages in one command."""
+    status, data = client.uid("FETCH", _uid_set(uids), "(RFC822.SIZE)")
+    if status != "OK":
+        raise imaplib.IMAP4.error(f"FETCH RFC822.SIZE failed: {data}")
+    sizes = {}
+    for item in data or ():
+        line = item[0] if isinstance(item, tuple) else item
+        uid, size = UID_RE.search(line or b""), SIZE_RE.search(line or b"")
+        if uid and size:
+            sizes[int(uid[1])] = int(size[1])
+    return sizes
+
+
+def _bodies(client: imaplib.IMAP4, uids: list[int]) -> dict[int, bytes]:
+    """Many messages exactly as stored, in one command, without setting \\Seen (BODY.PEEK)."""
+    status, data = client.uid("FETCH", _uid_set(uids), "(BODY.PEEK[])")
+    if status != "OK":
+        raise imaplib.IMAP4.error(f"FETCH BODY.PEEK[] failed: {data}")
+    bodies = {}
+    for item in data or ():
+        if isinstance(item, tuple) and len(item) == 2:
+            uid = UID_RE.search(item[0])
+            if uid:
+                bodies[int(uid[1])] = item[1]
+    return bodies
+
+
+def _chunks(uids: list[int], sizes: dict[int, int]) -> list[list[int]]:
+    """Consecutive UIDs in fetches of at most FETCH_MESSAGES messages and FETCH_BYTES bytes."""
+    chunks, chunk, total = [], [], 0
+    for uid in uids:
+        size = sizes.get(uid, 0)
+        if chunk and (len(chunk) >= FETCH_MESSAGES or total + size > FETCH_BYTES):
+            chunks.append(chunk)
+            chunk, total = [], 0
+        chunk.append(uid)
+        total += size
+    return [*chunks, chunk] if chunk else chunks
 
 
 def _event_key(mailbox: Mailbox, uidvalidity: int, uid: int) -> str:
@@ -139,7 +178,7 @@ def poll(*, mailbox_id: int) -> PollResult:
 
 
 def _poll(mailbox: Mailbox) -> PollResult:
-    limit = settings.HELPDESK_MAX_EMAIL_MB * 1024 * 1024
+    started = time.monotonic()
     fetched = skipped = 0
     try:
         client = _connect(mailbox)
@@ -152,30 +191,13 @@ def _poll(mailbox: Mailbox) -> PollResult:
             # messages already stored are recognised by their Message-ID when they come again.
             Mailbox.objects.filter(pk=mailbox.pk).update(uidvalidity=uidvalidity, last_uid=0)
             mailbox.uidvalidity, mailbox.last_uid = uidvalidity, 0
-        for uid in _new_uids(client, mailbox.last_uid)[:BATCH]:
-            size = _size(client, uid)
-            if size > limit:
-                _record_skip(mailbox, uidvalidity, uid,
-                             f"The message is {size} bytes; the limit is {limit}. It stays in "
-                             "the mailbox, unread.")  # fmt: skip
-                skipped += 1
-            else:
-                try:
-                    raw = _body(client, uid)
-                except (TimeoutError, imaplib.IMAP4.abort) as error:
-                    _record_skip(mailbox, uidvalidity, uid, f"Fetching it timed out: {error}")
-                    skipped += 1
-                    _advance(mailbox, uid)
-                    client = _reconnect(client, mailbox)
-                    continue
-                with transaction.atomic():
-                    inbox.receive(channel="email", raw=raw,
-                                  external_key=_event_key(mailbox, uidvalidity, uid),
-                                  payload={"mailbox": mailbox.pk, "uid": uid})  # fmt: skip
-                    _advance(mailbox, uid)
-                client.uid("STORE", str(uid), "+FLAGS", "(\\Seen)")  # only after commit
-                fetched += 1
-            _advance(mailbox, uid)
+        new = _new_uids(client, mailbox.last_uid)
+        for start in range(0, len(new), SIZE_BATCH):
+            if time.monotonic() - started > POLL_SECONDS:
+                break  # the next poll goes on from here
+            client, done, refused = _fetch_batch(client, mailbox, uidvalidity,
+                                                 new[start : start + SIZE_BATCH])  # fmt: skip
+            fetched, skipped = fetched + done, skipped + refused
     except (OSError, imaplib.IMAP4.error, ssl.SSLError) as error:
         return _failed(mailbox, f"The mail server broke off: {error}", fetched, skipped)
     finally:
@@ -184,6 +206,57 @@ def _poll(mailbox: Mailbox) -> PollResult:
         last_polled_at=timezone.now(), last_error="", failing_since=None
     )
     return PollResult(fetched, skipped)
+
+
+def _fetch_batch(
+    client: imaplib.IMAP4, mailbox: Mailbox, uidvalidity: int, uids: list[int]
+) -> tuple[imaplib.IMAP4, int, int]:
+    """Fetch, store and mark seen a run of new messages; (client, fetched, skipped)."""
+    limit = settings.HELPDESK_MAX_EMAIL_MB * 1024 * 1024
+    fetched = skipped = 0
+    sizes = _sizes(client, uids)
+    for chunk in _chunks(uids, sizes):
+        wanted = []
+        for uid in chunk:
+            if sizes.get(uid, 0) > limit:
+                _record_skip(mailbox, uidvalidity, uid,
+                             f"The message is {sizes[uid]} bytes; the limit is {limit}. It "
+                             "stays in the mailbox, unread.")  # fmt: skip
+                skipped += 1
+            elif uid in sizes:  # not expunged meanwhile
+                wanted.append(uid)
+        try:
+            bodies = _bodies(client, wanted) if wanted else {}
+        except (TimeoutError, imaplib.IMAP4.abort):
+            # One of them stalls the server: fetch them one by one, skip the one that stalls.
+            client = _reconnect(client, mailbox)
+            client, bodies, stalled = _one_by_one(client, mailbox, wanted)
+            for uid, error in stalled.items():
+                _record_skip(mailbox, uidvalidity, uid, f"Fetching it timed out: {error}")
+            skipped += len(stalled)
+        with transaction.atomic():
+            inbox.receive_many(channel="email", items=[
+                (_event_key(mailbox, uidvalidity, uid), {"mailbox": mailbox.pk, "uid": uid}, raw)
+                for uid, raw in sorted(bodies.items())
+            ])  # fmt: skip
+            _advance(mailbox, chunk[-1])
+        if bodies:
+            client.uid("STORE", _uid_set(sorted(bodies)), "+FLAGS", "(\\Seen)")  # after commit
+        fetched += len(bodies)
+    return client, fetched, skipped
+
+
+def _one_by_one(
+    client: imaplib.IMAP4, mailbox: Mailbox, uids: list[int]
+) -> tuple[imaplib.IMAP4, dict[int, bytes], dict[int, str]]:
+    bodies, stalled = {}, {}
+    for uid in uids:
+        try:
+            bodies.update(_bodies(client, [uid]))
+        except (TimeoutError, imaplib.IMAP4.abort) as error:
+            stalled[uid] = str(error) or type(error).__name__
+            client = _reconnect(client, mailbox)
+    return client, bodies, stalled
 
 
 def _reconnect(client: imaplib.IMAP4, mailbox: Mailbox) -> imaplib.IMAP4:

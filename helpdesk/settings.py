@@ -263,6 +263,8 @@ HELPDESK_AUTOACK_PER_HOUR = env.int("HELPDESK_AUTOACK_PER_HOUR", default=3)
 HELPDESK_MAX_EMAIL_MB = env.int("HELPDESK_MAX_EMAIL_MB", default=40)
 # How often the beat polls the mailboxes, in seconds.
 HELPDESK_IMAP_POLL_SECONDS = env.int("HELPDESK_IMAP_POLL_SECONDS", default=30)
+# How long the poller waits for the mail server before it gives up on a message or a login.
+HELPDESK_IMAP_TIMEOUT_SECONDS = env.int("HELPDESK_IMAP_TIMEOUT_SECONDS", default=30)
 # How long the link to a customer's status page works.
 HELPDESK_STATUS_LINK_DAYS = env.int("HELPDESK_STATUS_LINK_DAYS", default=90)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -13,20 +13,29 @@ from tickets.types import InboundAttachment, NormalizedMessage, ThreadHints
 def fresh_process_caches():
     """Per-process caches outlive a test's rolled-back transaction: start each test clean."""
     from accounts.selectors import forget_active_colleagues
+    from channels_inbound.selectors import forget_mailboxes
     from tickets.selectors import forget_active_groups
 
-    forget_active_groups()
-    forget_active_colleagues()
+    forgetters = (forget_active_groups, forget_active_colleagues, forget_mailboxes)
+    for forget in forgetters:
+        forget()
     yield
-    forget_active_groups()
-    forget_active_colleagues()
+    for forget in forgetters:
+        forget()
 
 
-@pytest.fixture
-def default_auto_replies(db):
-    """The acknowledgement templates the data migration installs. Transactional tests (e2e,
-    concurrency) flush every table, migration data included, so tests relying on them
-    reinstall them the way the migration does."""
+@pytest.fixture(autouse=True)
+def default_auto_replies(request):
+    """The acknowledgement templates the data migration installs, as every real desk has
+    them. Transactional tests (e2e, concurrency) flush every table, migration data included,
+    so without this a test would see them or not depending on what ran before it."""
+    names = request.fixturenames
+    if "transactional_db" in names or "live_server" in names:
+        request.getfixturevalue("transactional_db")
+    elif "db" in names:
+        request.getfixturevalue("db")
+    else:
+        return
     from importlib import import_module
 
     from django.apps import apps

@@ -294,6 +294,11 @@ class DovecotServer:
         with self.connect(login) as client:
             return self._append(client, folder, raw, tuple(flags), internaldate)
 
+    def deliver_many(self, login: str, raws: Iterable[bytes], folder: str = "INBOX") -> list[int]:
+        """APPEND many messages over one connection; returns their UIDs in order."""
+        with self.connect(login) as client:
+            return [self._append(client, folder, raw, (), None) for raw in raws]
+
     def status(self, login: str, folder: str = "INBOX") -> dict[str, int]:
         """STATUS of a folder: MESSAGES, UIDNEXT, UIDVALIDITY, UNSEEN."""
         with self.connect(login) as client:

@@ -9,7 +9,7 @@ from tickets.models import DeliveryStatus, Direction, Message, Status, Ticket
 
 
 @pytest.fixture
-def mailbox(support, default_auto_replies):
+def mailbox(support):
     return Mailbox.objects.create(name="Support", address="support@desk.example", group=support)
 
 

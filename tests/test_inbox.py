@@ -5,7 +5,7 @@ import pytest
 from channels_inbound import inbox
 from channels_inbound.models import InboundEvent
 from channels_inbound.tasks import sweep_inbox
-from tickets.models import Message, Ticket
+from tickets.models import Direction, Message, Ticket
 
 
 def receive(**kwargs):
@@ -20,12 +20,16 @@ def web_payload(key, **extra):
 
 def test_an_event_is_stored_raw_then_processed_into_one_message(support):
     event, created = receive(channel="web", external_key="k1", payload=web_payload("k1"))
-    assert created and event.status == InboundEvent.Status.PENDING and not Message.objects.exists()
+    assert (
+        created
+        and event.status == InboundEvent.Status.PENDING
+        and not Message.objects.filter(direction=Direction.IN).exists()
+    )
 
     assert inbox.process(event_id=event.pk) == "done"
 
     event.refresh_from_db()
-    message = Message.objects.get()
+    message = Message.objects.filter(direction=Direction.IN).get()
     assert event.message == message and event.attempts == 1 and event.processed_at
     assert message.ticket.group == support and message.external_id == "web:k1"
 
@@ -37,7 +41,10 @@ def test_the_same_delivery_twice_is_one_event_and_processing_twice_is_one_messag
     assert not created and again.pk == first.pk
     assert inbox.process(event_id=first.pk) == "done"
     assert inbox.process(event_id=first.pk) == "done"
-    assert Message.objects.count() == 1 and InboundEvent.objects.count() == 1
+    assert (
+        Message.objects.filter(direction=Direction.IN).count() == 1
+        and InboundEvent.objects.count() == 1
+    )
 
 
 def test_a_replay_of_a_lost_commit_makes_no_second_message(db):
@@ -49,8 +56,11 @@ def test_a_replay_of_a_lost_commit_makes_no_second_message(db):
 
     assert inbox.process(event_id=event.pk) == "done"
 
-    assert Message.objects.count() == 1
-    assert InboundEvent.objects.get(pk=event.pk).message == Message.objects.get()
+    assert Message.objects.filter(direction=Direction.IN).count() == 1
+    assert (
+        InboundEvent.objects.get(pk=event.pk).message
+        == Message.objects.filter(direction=Direction.IN).get()
+    )
 
 
 def test_an_unparseable_payload_is_kept_with_its_error_and_nothing_else_written(db):
@@ -89,7 +99,7 @@ def test_failed_events_can_be_rerun(db, django_capture_on_commit_callbacks):
         assert inbox.retry(event_ids=[event.pk]) == 1
 
     assert InboundEvent.objects.get(pk=event.pk).status == "done"
-    assert Message.objects.count() == 1
+    assert Message.objects.filter(direction=Direction.IN).count() == 1
 
 
 def test_the_sweep_wakes_the_drainers_only_when_an_event_waits_too_long(db):
@@ -109,7 +119,7 @@ def test_the_sweep_wakes_the_drainers_only_when_an_event_waits_too_long(db):
     assert sweep_inbox() is True  # eager: the drainers run now, and take every due event
 
     assert set(InboundEvent.objects.values_list("status", flat=True)) == {"done"}
-    assert Message.objects.count() == 2
+    assert Message.objects.filter(direction=Direction.IN).count() == 2
 
 
 def test_a_burst_wakes_the_drainers_once(db, django_capture_on_commit_callbacks):
@@ -123,10 +133,10 @@ def test_a_burst_wakes_the_drainers_once(db, django_capture_on_commit_callbacks)
     cache.add(inbox.AWAKE_FLAG, 1)  # drainers are awake: the other four wakes do nothing
     for callback in wakes[1:]:
         callback()
-    assert Message.objects.count() == 0
+    assert Message.objects.filter(direction=Direction.IN).count() == 0
 
     assert inbox.drain() == 5
-    assert Message.objects.count() == 5
+    assert Message.objects.filter(direction=Direction.IN).count() == 5
     assert cache.get(inbox.AWAKE_FLAG) is None  # asleep again: the next event wakes them
 
 
@@ -155,5 +165,5 @@ def test_a_locked_event_is_left_to_the_worker_holding_it():
     thread.join()
 
     assert outcome["second"] == "busy"
-    assert not Message.objects.exists()
+    assert not Message.objects.filter(direction=Direction.IN).exists()
     assert inbox.process(event_id=event.pk) == "done"

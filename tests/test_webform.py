@@ -11,7 +11,7 @@ from channels_inbound import status_links
 from channels_inbound.models import InboundEvent
 from comments.services import comment_create
 from tickets import services
-from tickets.models import Channel, Message, Status, Ticket
+from tickets.models import Channel, Direction, Message, Status, Ticket
 
 URL = "/api/v1/public/tickets/"
 FORM = {"name": "Ivan Petrov", "email": "Ivan@Mail.example", "subject": "Late parcel",
@@ -127,7 +127,7 @@ def test_attachments_arrive_on_the_ticket(client, support, django_capture_on_com
         response = client.post(URL, {**FORM, "attachments": [photo]})
 
     assert response.status_code == 201
-    attachment = Message.objects.get().attachments.get()
+    attachment = Message.objects.get(direction=Direction.IN).attachments.get()
     assert (attachment.name, attachment.content_type, attachment.size) == (
         "parcel.jpg",
         "image/jpeg",
@@ -177,7 +177,10 @@ def test_a_forged_link_gets_a_clear_page_and_writes_nothing(client, submitted):
 
     assert page.status_code == 404 and posted.status_code == 404
     assert "This link is not valid" in page.content.decode()
-    assert InboundEvent.objects.count() == 1 and Message.objects.count() == 1
+    assert (
+        InboundEvent.objects.count() == 1
+        and Message.objects.filter(direction=Direction.IN).count() == 1
+    )
 
 
 def test_an_expired_link_gets_a_clear_page_and_writes_nothing(client, submitted, settings):

@@ -16,6 +16,7 @@ from channels_inbound.adapters.base import (
     TemporaryDeliveryError,
 )
 from channels_inbound.models import InboundEvent, Mailbox, OutboundDelivery
+from channels_inbound.selectors import mailboxes
 from tickets.models import Channel, Direction, IdentityKind, Message
 
 MAX_REFERENCES = 20
@@ -32,7 +33,7 @@ def email_domain(mailbox: Mailbox | None = None) -> str:
 
 def new_message_id(message: Message) -> str:
     """Our Message-IDs carry 80 random bits, so nobody can forge a reference into a ticket."""
-    domain = email_domain(mailbox_for(message.ticket_id))
+    domain = settings.HELPDESK_EMAIL_DOMAIN or email_domain(mailbox_for(message.ticket_id))
     return f"<t{message.ticket.number}.m{message.pk}.{secrets.token_hex(10)}@{domain}>"
 
 
@@ -55,16 +56,23 @@ def mailbox_for(ticket_id: int) -> Mailbox | None:
 
     A mailbox without an SMTP server of its own still lends its From address; the mail then
     goes through the default SMTP relay (EMAIL_HOST), as with an MTA pipe for inbound mail."""
-    last = (
-        InboundEvent.objects.filter(channel=Channel.EMAIL, message__ticket_id=ticket_id)
+    # The ticket's latest emails through their index, then their events through theirs.
+    latest_emails = (
+        Message.objects.filter(ticket_id=ticket_id, channel=Channel.EMAIL, direction=Direction.IN)
         .order_by("-id")
+        .values("id")[:5]
+    )
+    last = (
+        InboundEvent.objects.filter(message_id__in=latest_emails)
+        .order_by("-message_id")
         .values_list("payload__mailbox", flat=True)
         .first()
     )
-    active = Mailbox.objects.filter(is_active=True)
-    return (active.filter(pk=last).first() if last else None) or (
-        active.exclude(smtp_host="").order_by("id").first() or active.order_by("id").first()
-    )
+    known = mailboxes()
+    if last in known and known[last].is_active:
+        return known[last]
+    active = [m for m in known.values() if m.is_active]
+    return next((m for m in active if m.smtp_host), None) or next(iter(active), None)
 
 
 def sender_address(mailbox: Mailbox | None) -> str:

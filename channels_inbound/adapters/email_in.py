@@ -9,7 +9,7 @@ from typing import Any
 
 from channels_inbound.adapters.base import ParseError
 from channels_inbound.autoreply import guess_language
-from channels_inbound.models import Mailbox
+from channels_inbound.selectors import mailboxes, our_addresses
 from tickets.models import Channel, Group, IdentityKind
 from tickets.types import InboundAttachment, NormalizedMessage, ThreadHints
 
@@ -17,10 +17,6 @@ from tickets.types import InboundAttachment, NormalizedMessage, ThreadHints
 # clients put before it.
 TICKET_TOKEN = re.compile(r"\[#(\d{1,18})\]")
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
-
-
-def our_addresses() -> set[str]:
-    return {a.lower() for a in Mailbox.objects.values_list("address", flat=True)}
 
 
 def ticket_number_in(subject: str | None) -> int | None:
@@ -36,10 +32,7 @@ class EmailReceiver:
         key itself (channels_inbound.views.InboundEmailApi)."""
 
     def group_for(self, payload: dict[str, Any] | None) -> Group | None:
-        mailbox_id = (payload or {}).get("mailbox")
-        if not mailbox_id:
-            return None
-        mailbox = Mailbox.objects.select_related("group").filter(pk=mailbox_id).first()
+        mailbox = mailboxes().get((payload or {}).get("mailbox"))
         return mailbox.group if mailbox else None
 
     def parse(self, raw: bytes | dict) -> NormalizedMessage | None:

@@ -33,7 +33,7 @@ def test_the_support_form_opens_a_ticket_and_links_to_its_status_page(page_for):
     ticket = Ticket.objects.get(number=int(match.group(1)))
     assert ticket.channel == Channel.WEB and ticket.subject == "Missing charger"
     assert ticket.customer.identities.filter(value="elena@mail.example").exists()
-    assert ticket.messages.get().text == text
+    assert ticket.messages.get(direction="in").text == text
 
     # When: they follow the link to their request.
     with page.expect_navigation():
