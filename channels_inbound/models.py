@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -200,3 +201,14 @@ class AutoReplyTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.get_language_display()
+
+    def clean(self) -> None:
+        """A template that does not compile would fail every acknowledgement: refuse it here,
+        where the admin sees why."""
+        from django.template import Template, TemplateSyntaxError
+
+        try:
+            Template(self.body)
+        except TemplateSyntaxError as error:
+            raise ValidationError({"body": _("The template has an error: %(error)s")
+                                   % {"error": error}}) from None  # fmt: skip

@@ -27,9 +27,9 @@ from redis.exceptions import RedisError
 from channels_inbound import inbox, status_links
 from channels_inbound.models import InboundEvent
 from helpdesk.errors import ApplicationError, Conflict, TooManyRequests
-from tickets.models import Channel, IdentityKind, Ticket
+from tickets.models import Channel, Ticket
 from tickets.services.attachments import NewAttachment, check_sizes
-from tickets.services.customers import normalize_identity
+from tickets.services.customers import normalize_typed_email
 
 logger = logging.getLogger(__name__)
 
@@ -171,7 +171,7 @@ def submit(
             return Submission(earlier[0], status_links.status_url(earlier[0], earlier[1]),
                               duplicate=True)  # fmt: skip
     check_rate(client=client)
-    email = normalize_identity(IdentityKind.EMAIL, email)
+    email = normalize_typed_email(email)
     text = _validate(text, attachments)
     key = given_key or uuid.uuid4().hex
     payload = {

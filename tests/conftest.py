@@ -139,3 +139,11 @@ def dovecot():
     from tests.imap_server import dovecot_fixture
 
     yield from dovecot_fixture()
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server (aiosmtpd) that Django's mail goes to, keeping what it accepts."""
+    from tests.smtp_server import smtp_fixture
+
+    yield from smtp_fixture(settings)

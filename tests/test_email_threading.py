@@ -177,3 +177,25 @@ def test_a_bounce_of_our_reply_marks_it_failed(mailbox, agent, django_capture_on
     ours.refresh_from_db()
     assert event.status == "ignored" and Ticket.objects.count() == 1
     assert ours.delivery_status == DeliveryStatus.FAILED and "550 5.1.1" in ours.delivery_error
+
+
+def test_admins_edit_the_acknowledgement_and_a_broken_template_is_refused(
+    mailbox, admin_user, client
+):
+    from channels_inbound.models import AutoReplyTemplate
+
+    english = AutoReplyTemplate.objects.get(language="en")
+    url = f"/admin/channels_inbound/autoreplytemplate/{english.pk}/change/"
+    client.force_login(admin_user)
+    listing = client.get("/admin/channels_inbound/autoreplytemplate/").content.decode()
+    assert "English" in listing and "Русский" in listing
+
+    broken = client.post(url, {"language": "en", "body": "{% if %}", "is_active": "on"})
+    assert "The template has an error" in broken.content.decode()
+    body = "Ticket {{ number }} is ours now, {{ customer_name }}."
+    saved = client.post(url, {"language": "en", "is_active": "on", "body": body})
+    assert saved.status_code == 302
+
+    ticket = deliver(raw_email(), mailbox).message.ticket
+    ack = ticket.messages.get(direction=Direction.OUT, is_auto_generated=True)
+    assert ack.text == f"Ticket {ticket.number} is ours now, Marina Sokolova."

@@ -164,3 +164,14 @@ def test_an_invalid_identity_is_refused_and_writes_nothing(db):
         services.ticket_ingest(message=inbound(sender="not-an-address"))
 
     assert Customer.objects.count() == 0 and Ticket.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "sender",
+    ['"power quadrant system"@example.com', "operator@intranet", "jdöe@mächine.example"],
+)
+def test_addresses_real_mail_carries_are_customers(db, sender):
+    """A quoted local part, a dotless host, a UTF-8 address: all valid mail, all answerable."""
+    ticket = services.ticket_ingest(message=inbound(sender=sender)).ticket
+
+    assert ticket.customer.identities.get(kind=IdentityKind.EMAIL).value == sender

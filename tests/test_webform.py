@@ -97,6 +97,7 @@ def test_the_honeypot_refuses_and_writes_nothing(client, db):
     ("change", "status", "message"),
     [
         ({"email": "not-an-address"}, 400, "is not a valid email address"),
+        ({"email": "marina@gmail"}, 400, "is not a valid email address"),  # a typo, not a host
         ({"text": "   "}, 400, "text: This field may not be blank."),
         ({"colour": "red"}, 400, "colour: Unknown field."),
         ({"key": "../../etc"}, 400, "submission key"),

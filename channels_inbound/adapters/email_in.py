@@ -17,6 +17,16 @@ from tickets.types import InboundAttachment, NormalizedMessage, ThreadHints
 # clients put before it.
 TICKET_TOKEN = re.compile(r"\[#(\d{1,18})\]")
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+BARE_MESSAGE_ID = re.compile(r"[^<>\s]+@[^<>\s]+")
+
+
+def message_id_of(value: str | None) -> str | None:
+    """`<id@host>` as stored and matched; a bare `id@host` (some mailers omit the brackets)
+    gets them, so its replies' References find it."""
+    value = (value or "").strip()
+    if MESSAGE_ID.fullmatch(value):
+        return value
+    return f"<{value}>" if BARE_MESSAGE_ID.fullmatch(value) else None
 
 
 def ticket_number_in(subject: str | None) -> int | None:
@@ -58,10 +68,10 @@ class EmailReceiver:
             )
         if parsed.from_address in ours:
             return None  # our own mail coming back: answering it would start a loop
-        message_id = (parsed.message_id or "").strip()
-        if not MESSAGE_ID.fullmatch(message_id):
-            # No usable Message-ID: the content identifies a redelivery of the same message.
-            message_id = "sha256:" + hashlib.sha256(raw).hexdigest()
+        # Without a usable Message-ID the content identifies a redelivery of the message.
+        message_id = message_id_of(parsed.message_id) or (
+            "sha256:" + hashlib.sha256(raw).hexdigest()
+        )
         return NormalizedMessage(
             channel=Channel.EMAIL,
             sender_kind=IdentityKind.EMAIL,
@@ -83,7 +93,7 @@ class EmailReceiver:
                 for a in parsed.attachments
             ),
             hints=ThreadHints(
-                external_ids=tuple(MESSAGE_ID.findall(" ".join(parsed.thread_ids)))[-50:],
+                external_ids=tuple(filter(None, map(message_id_of, parsed.thread_ids)))[-50:],
                 ticket_number=ticket_number_in(parsed.subject),
             ),
             is_auto_generated=parsed.is_auto_generated,

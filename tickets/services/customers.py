@@ -29,6 +29,14 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 
+QUOTED_LOCAL_PART = re.compile(r'"[^"\\\r\n]{1,64}"@([^@\s]+)')
+# What Django's validator refuses but real mail carries: a host without a dot (user@intranet)
+# and UTF-8 addresses (RFC 6531: jdöe@mächine.example).
+MAIL_ADDRESS = re.compile(
+    r"[\w!#$%&'*+/=?^`{|}~.-]{1,64}@\w(?:[\w-]{0,61}\w)?(?:\.\w(?:[\w-]{0,61}\w)?)*"
+)
+
+
 def normalize_identity(kind: str, value: str) -> str:
     """The canonical form an identity is stored and looked up by."""
     if kind not in IdentityKind.values:
@@ -39,12 +47,13 @@ def normalize_identity(kind: str, value: str) -> str:
     value = (value or "").strip()
     if kind == IdentityKind.EMAIL:
         value = value.lower()
+        # RFC 5322 allows a quoted local part ("john smith"@example.com); real mail has them.
+        quoted = QUOTED_LOCAL_PART.fullmatch(value)
         try:
-            validate_email(value)
+            validate_email(f"quoted@{quoted[1]}" if quoted else value)
         except ValidationError:
-            raise ApplicationError(
-                _('"%(value)s" is not a valid email address.') % {"value": value}
-            ) from None
+            if not MAIL_ADDRESS.fullmatch(value):
+                raise _invalid_email(value) from None
     elif kind == IdentityKind.PHONE:
         digits = re.sub(r"\D", "", value)
         if len(digits) < 5:
@@ -53,6 +62,19 @@ def normalize_identity(kind: str, value: str) -> str:
     if not value:
         raise ApplicationError(_("A %(kind)s identity needs a value.") % {"kind": kind})
     return value[:320]
+
+
+def _invalid_email(value: str) -> ApplicationError:
+    return ApplicationError(_('"%(value)s" is not a valid email address.') % {"value": value})
+
+
+def normalize_typed_email(value: str) -> str:
+    """An address a person typed (the web form): also needs a dotted domain, since
+    "marina@gmail" is a typo far more often than an intranet host."""
+    value = normalize_identity(IdentityKind.EMAIL, value)
+    if "." not in value.rpartition("@")[2]:
+        raise _invalid_email(value)
+    return value
 
 
 def identity_texts(customer: Customer, identities: list[CustomerIdentity]) -> list[str]:
