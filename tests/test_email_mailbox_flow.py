@@ -21,6 +21,7 @@ from channels_inbound.models import InboundEvent, Mailbox, OutboundDelivery
 from tests.email_helpers import raw_email
 from tickets import services
 from tickets.models import Direction, IdentityKind, Message, Status, Ticket
+from tickets.services.attachments import NewAttachment
 
 SUPPORT = "support@desk.example"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "email"
@@ -69,7 +70,9 @@ def test_a_conversation_goes_from_the_mailbox_to_the_agent_and_back(
     assert f"[#{ticket.number}]" in ack["Subject"] and ack["In-Reply-To"] == "<q1@mail.example>"
     assert "/status/" in ack.get_body(("plain",)).get_content()
 
-    reply = services.ticket_reply(ticket=ticket, by=agent, text="The other 5% are refunded.")
+    receipt = NewAttachment("возврат-refund.pdf", "application/pdf", b"%PDF-1.4 refund receipt")
+    reply = services.ticket_reply(ticket=ticket, by=agent, text="The other 5% are refunded.",
+                                  attachments=[receipt])  # fmt: skip
     send_outbox(reply)
     answer = smtp.parsed(1)
     reply.refresh_from_db()
@@ -84,6 +87,9 @@ def test_a_conversation_goes_from_the_mailbox_to_the_agent_and_back(
     assert "<q1@mail.example>" in answer["References"].split()
     assert "The other 5% are refunded." in answer.get_body(("plain",)).get_content()
     assert "The other 5% are refunded." in answer.get_body(("html",)).get_content()
+    [attached] = answer.iter_attachments()
+    assert attached.get_filename() == "возврат-refund.pdf"
+    assert attached.get_content() == b"%PDF-1.4 refund receipt"
 
     # The customer's mail client answers with its own subject; the headers carry the thread.
     dovecot.deliver(SUPPORT, raw_email(
