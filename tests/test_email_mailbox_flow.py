@@ -247,3 +247,48 @@ def test_a_message_that_stalls_the_server_is_recorded_and_never_fetched_again(
         assert InboundEvent.objects.count() == 3
     finally:
         proxy.close()
+
+
+# --- How an email reads on the ticket page -----------------------------------------------------
+
+PIXEL = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201e2a2a5a90000000049454e44ae426082"
+)
+
+
+def html_mail(*, quote: bool) -> bytes:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"] = "Marina Sokolova <marina@mail.example>"
+    message["To"] = SUPPORT
+    message["Subject"] = "Screenshot of the error"
+    quoted = "\n\nOn Mon, 20 Nov 2026, Support wrote:\n> Please send a screenshot.\n"
+    message.set_content("Here it is." + (quoted if quote else ""))
+    html = '<p>Here it is.</p><p><img src="cid:shot@mail.example"></p>'
+    if quote:
+        html += "<blockquote>Please send a screenshot.</blockquote>"
+    message.add_alternative(html, subtype="html")
+    message.get_payload()[1].add_related(PIXEL, "image", "png", cid="<shot@mail.example>",
+                                         filename="shot.png")  # fmt: skip
+    return bytes(message)
+
+
+@pytest.mark.parametrize("quote", [False, True], ids=["html", "html-with-a-quote"])
+def test_inline_images_show_in_place_and_the_quote_is_folded(agent, client, quote):
+    from tests.email_helpers import deliver
+
+    message = deliver(html_mail(quote=quote)).message
+    image = message.attachments.get()
+    assert image.is_inline
+    client.force_login(agent)
+
+    page = client.get(f"/tickets/{message.ticket.number}/").content.decode()
+
+    assert f'src="/api/v1/attachments/{image.pk}/"' in page  # the picture, not a file link
+    assert "Here it is." in page
+    if quote:
+        folded = page.split('<details class="quoted">', 1)[1].split("</details>", 1)[0]
+        assert "Please send a screenshot." in folded
+        assert page.count("Please send a screenshot.") == 1

@@ -119,6 +119,14 @@ def with_mentions(text: str) -> str:
 
 
 @register.filter
+def shows_html(message) -> bool:
+    """The HTML is shown unless a quoted conversation was folded out of the text: the HTML
+    still carries the quote, so the folded text is shown instead (with the inline images
+    listed under it, since they then have no place in the body)."""
+    return bool(message.html and not message.quoted_text)
+
+
+@register.filter
 def message_html(message) -> str:
     """A message's sanitized HTML with its inline images (cid:) pointing at their stored
     attachments, so they show in place."""
