@@ -227,12 +227,13 @@ def _fetch_batch(
                 wanted.append(uid)
         try:
             bodies = _bodies(client, wanted) if wanted else {}
-        except (TimeoutError, imaplib.IMAP4.abort):
-            # One of them stalls the server: fetch them one by one, skip the one that stalls.
+        except (TimeoutError, imaplib.IMAP4.error):
+            # One of them stalls or breaks the server: fetch them one by one, skip that one.
             client = _reconnect(client, mailbox)
             client, bodies, stalled = _one_by_one(client, mailbox, wanted)
             for uid, error in stalled.items():
-                _record_skip(mailbox, uidvalidity, uid, f"Fetching it timed out: {error}")
+                why = f"Fetching it failed twice (timed out or refused): {error}"
+                _record_skip(mailbox, uidvalidity, uid, why)
             skipped += len(stalled)
         with transaction.atomic():
             inbox.receive_many(channel="email", items=[
@@ -249,13 +250,18 @@ def _fetch_batch(
 def _one_by_one(
     client: imaplib.IMAP4, mailbox: Mailbox, uids: list[int]
 ) -> tuple[imaplib.IMAP4, dict[int, bytes], dict[int, str]]:
+    """Fetch each message alone. One that fails twice, on two connections, is given up on
+    (a single failure may be the network, not the message)."""
     bodies, stalled = {}, {}
     for uid in uids:
-        try:
-            bodies.update(_bodies(client, [uid]))
-        except (TimeoutError, imaplib.IMAP4.abort) as error:
-            stalled[uid] = str(error) or type(error).__name__
-            client = _reconnect(client, mailbox)
+        for attempt in (1, 2):
+            try:
+                bodies.update(_bodies(client, [uid]))
+                break
+            except (TimeoutError, imaplib.IMAP4.error) as error:  # abort is an error too
+                client = _reconnect(client, mailbox)
+                if attempt == 2:
+                    stalled[uid] = str(error) or type(error).__name__
     return client, bodies, stalled
 
 
