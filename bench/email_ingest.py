@@ -7,8 +7,10 @@ tests/imap_server.py), then starts the product's own Celery worker and beat agai
 database (`helpdesk_bench_email`) and a private Redis, and asks for one poll. The clock runs
 from that moment until the last message is a message on a ticket (or an event set aside with
 its error); the rate is messages per second over that time. The poller, the worker, Redis,
-Dovecot and PostgreSQL all share this machine. Checks that nothing was lost or doubled, writes
-bench/results/email-ingest.json and prints a Markdown row for the README.
+Dovecot and PostgreSQL all share this machine. Checks that nothing was lost or doubled and
+that every reply is threaded where it belongs (on its parent's ticket, or - a colleague who
+was not on the conversation - on one of its own), writes bench/results/email-ingest.json and
+prints a Markdown row for the README.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import processes
-from bench.email_messages import SUPPORT, messages
+from bench.email_messages import SUPPORT, Reply, threaded
 
 DATABASE = "postgres://postgres@127.0.0.1:5432/helpdesk_bench_email"
 TARGET_PER_SECOND = 400
@@ -58,6 +60,25 @@ def recreate_database() -> None:
     processes.ensure_database(DATABASE)
 
 
+def misthreaded(replies: list[Reply]) -> int:
+    """Replies not where they belong: apart from their parent's ticket when they continue its
+    conversation, on it when they do not (or not stored at all)."""
+    from tickets.models import Message
+
+    ids = {r.message_id for r in replies} | {r.parent_id for r in replies}
+    ticket_of = dict(
+        Message.objects.filter(channel="email", direction="in", external_id__in=ids).values_list(
+            "external_id", "ticket_id"
+        )
+    )
+    return sum(
+        r.message_id not in ticket_of
+        or r.parent_id not in ticket_of
+        or (ticket_of[r.message_id] == ticket_of[r.parent_id]) != r.joins_parent
+        for r in replies
+    )
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))] if ordered else 0.0
@@ -85,7 +106,7 @@ def main() -> int:
     from tests.imap_server import DovecotServer
     from tickets.models import Group, Message, Ticket
 
-    raws = messages(options.messages)
+    raws, replies = threaded(options.messages)
     n = len(raws)
     redis = worker = beat = None
     with DovecotServer({SUPPORT: "bench-password"}) as dovecot:
@@ -147,6 +168,8 @@ def main() -> int:
         "events_by_status": by_status,
         "messages_stored": Message.objects.filter(channel="email", direction="in").count(),
         "messages_doubled": doubled,
+        "replies": len(replies),
+        "replies_misthreaded": misthreaded(replies),
         "tickets": Ticket.objects.count(),
         "seconds": round(seconds, 2),
         "poll_seconds": round((stored_at or finished) - started, 2),
@@ -159,6 +182,7 @@ def main() -> int:
         result["events"] == n
         and by_status.get("pending", 0) == 0
         and doubled == 0
+        and result["replies_misthreaded"] == 0
         and result["messages_stored"] == by_status.get("done", 0)
     )
     result["target_met"] = result["messages_per_second"] >= TARGET_PER_SECOND

@@ -13,6 +13,12 @@ support mailbox sees in a week:
 - 15 % the real-world messages of ../shared/corpus/email (odd charsets, broken MIME, Outlook,
   Apple Mail, bounces, 300 attachments), each copy with a Message-ID of its own so that none
   is a duplicate of another.
+
+`threaded(count, seed)` also says, for every reply, whether it must land on its parent's
+ticket. The stream keeps its conversations by the desk's rule: a reply joins the parent's
+conversation when its author is on it (its customer, an address in Cc of a message on it, or
+someone who wrote on it before); anyone else - a colleague answering a mail they were not
+copied on - starts a conversation of their own.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import base64
 import random
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.charset import BASE64, QP, Charset
 from email.message import Message
@@ -102,6 +109,26 @@ class Stream:
         self.sent: list[tuple[CustomerProfile, str, str, str]] = []  # (who, id, subject, text)
         self.now = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
         self.n = 0
+        # Conversations as the desk threads them: Message-ID -> conversation, and each
+        # conversation's addresses (its customer first).
+        self.conversation: dict[str, int] = {}
+        self.on_conversation: list[set[str]] = []
+        self.replies: list[Reply] = []
+
+    def converse(self, mid: str, author: str, parent: str | None, cc: str = "") -> None:
+        """Put a message in its conversation, and remember for a reply whether that is its
+        parent's."""
+        author = author.lower()
+        joined = parent is not None and author in self.on_conversation[self.conversation[parent]]
+        if joined:
+            number = self.conversation[parent]
+        else:
+            number = len(self.on_conversation)
+            self.on_conversation.append({author})
+        self.conversation[mid] = number
+        self.on_conversation[number].update(a for a in (author, cc.lower()) if a)
+        if parent is not None:
+            self.replies.append(Reply(mid, parent, joined))
 
     def address(self, customer: CustomerProfile) -> str:
         for kind, value, _ in customer.identities:
@@ -201,6 +228,7 @@ class Stream:
         message = self.body(customer, text, attach=self.rng.random() < 0.12)
         self.headers(message, customer, subject, mid)
         self.sent.append((customer, mid, subject, text))
+        self.converse(mid, self.address(customer), None)
         return message.as_bytes()
 
     def reply(self, *, colleague: bool = False) -> bytes:
@@ -226,6 +254,8 @@ class Stream:
         if colleague:
             message["Cc"] = self.address(customer)
         self.sent.append((customer, mid, subject, follow))
+        cc = self.address(customer) if colleague else ""
+        self.converse(mid, self.address(author), parent, cc)
         return message.as_bytes()
 
     def auto_reply(self) -> bytes:
@@ -258,5 +288,20 @@ class Stream:
                 yield self.question()
 
 
+@dataclass(frozen=True)
+class Reply:
+    message_id: str
+    parent_id: str
+    # Whether it belongs on the parent's ticket (else on a ticket of its own).
+    joins_parent: bool
+
+
 def messages(count: int = 10_000, seed: int = 6) -> list[bytes]:
     return list(Stream(count, seed))
+
+
+def threaded(count: int = 10_000, seed: int = 6) -> tuple[list[bytes], list[Reply]]:
+    """The messages of `messages(count, seed)`, and where each reply among them belongs."""
+    stream = Stream(count, seed)
+    raws = list(stream)
+    return raws, stream.replies

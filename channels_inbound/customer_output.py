@@ -38,8 +38,11 @@ def reply_subject(number: int, subject: str) -> str:
     return f"Re: [#{number}] {subject}"
 
 
-def reply_content(message: Message, address: str = "") -> CustomerReply:
-    """A reply as the customer receives it; `address` (theirs) makes the status-page link."""
+def reply_content(
+    message: Message, address: str = "", attachments: list[Attachment] | None = None
+) -> CustomerReply:
+    """A reply as the customer receives it; `address` (theirs) makes the status-page link.
+    `attachments`: the message's `public_attachments`, when the caller read them already."""
     from channels_inbound.status_links import status_url
 
     ticket = message.ticket
@@ -58,8 +61,20 @@ def reply_content(message: Message, address: str = "") -> CustomerReply:
         subject=reply_subject(ticket.number, ticket.subject),
         text=text,
         html=html,
-        attachments=list(message.attachments.filter(is_inline=False).order_by("id")),
+        attachments=public_attachments([message])[message.pk]
+        if attachments is None
+        else attachments,
     )
+
+
+def public_attachments(messages: list[Message]) -> dict[int, list[Attachment]]:
+    """The files each message carries to the customer (not the images shown inline)."""
+    files: dict[int, list[Attachment]] = {m.pk: [] for m in messages}
+    for attachment in Attachment.objects.filter(
+        message_id__in=list(files), is_inline=False
+    ).order_by("id"):
+        files[attachment.message_id].append(attachment)
+    return files
 
 
 @dataclass(frozen=True)

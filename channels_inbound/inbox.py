@@ -14,7 +14,7 @@ import logging
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -29,6 +29,10 @@ from helpdesk.errors import ApplicationError
 from tickets.models.tickets import TICKET_NUMBER_SEQUENCE
 from tickets.selectors import default_group
 from tickets.services import messages_failed_by_report, ticket_ingest
+
+if TYPE_CHECKING:
+    from tickets.models import Group
+    from tickets.types import NormalizedMessage
 
 logger = logging.getLogger(__name__)
 
@@ -132,55 +136,48 @@ def process(*, event_id: int) -> str:
                 )
                 # Still pending but not ours: another worker holds it right now.
                 return "busy" if status == InboundEvent.Status.PENDING else status or "missing"
-            return _process_locked(event)
+            return process_locked(event)
     except Exception as error:
         logger.exception("inbound event %s failed", event_id)
-        return _record_attempt(event_id, f"{type(error).__name__}: {error}")
+        return record_attempt(event_id, f"{type(error).__name__}: {error}")
 
 
-def process_many(*, event_ids: list[int]) -> int:
-    """Process a batch of due events in one transaction, each in a savepoint of its own: one
-    commit for the batch instead of one per event, and an event that fails rolls back alone
-    (and is counted like a failure of `process`). Events another worker holds are left to
-    it. Returns how many were processed."""
-    failures: list[tuple[int, str]] = []
-    try:
-        with transaction.atomic():
-            events = list(
-                InboundEvent.objects.select_for_update(skip_locked=True)
-                .filter(pk__in=event_ids, status=InboundEvent.Status.PENDING)
-                .order_by("id")
-            )
-            for event in events:
-                try:
-                    with transaction.atomic():
-                        _process_locked(event)
-                except Exception as error:
-                    logger.exception("inbound event %s failed", event.pk)
-                    failures.append((event.pk, f"{type(error).__name__}: {error}"))
-    except Exception:
-        # The batch itself could not commit (the database went away mid-way): nothing of it
-        # was written. One at a time, each event gets its own verdict.
-        logger.exception("inbound batch failed; processing its events one by one")
-        return sum(process(event_id=event_id) != "busy" for event_id in event_ids)
-    for event_id, error in failures:
-        _record_attempt(event_id, error)
-    return len(events)
+@dataclass(frozen=True)
+class Parsed:
+    """An event read by its channel's adapter: a message to ingest, or the status it ends in
+    without one (failed to parse, nothing to do)."""
+
+    message: NormalizedMessage | None = None
+    group: Group | None = None
+    status: str = ""
+    error: str = ""
 
 
-def _process_locked(event: InboundEvent) -> str:
+def parse(event: InboundEvent) -> Parsed:
     receiver = adapters.receiver(event.channel)
-    now = timezone.now()
-    event.attempts += 1
     if receiver is None:
-        return _finish(event, InboundEvent.Status.FAILED, f"No adapter for {event.channel}.", now)
+        return Parsed(status=InboundEvent.Status.FAILED, error=f"No adapter for {event.channel}.")
     try:
         normalized = receiver.parse(event.payload if event.raw is None else bytes(event.raw))
     except ParseError as error:
         # Kept raw with its error, shown to admins, never retried by itself.
-        return _finish(event, InboundEvent.Status.FAILED, str(error), now)
+        return Parsed(status=InboundEvent.Status.FAILED, error=str(error))
     if normalized is None:
-        return _finish(event, InboundEvent.Status.IGNORED, "", now)
+        return Parsed(status=InboundEvent.Status.IGNORED)
+    if event.reserved_number:
+        normalized = replace(normalized, reserved_number=event.reserved_number)
+    group_for = getattr(receiver, "group_for", None)
+    group = (group_for(event.payload) if group_for else None) or default_group()
+    return Parsed(normalized, group)
+
+
+def process_locked(event: InboundEvent, parsed: Parsed | None = None) -> str:
+    now = timezone.now()
+    event.attempts += 1
+    parsed = parsed or parse(event)
+    normalized = parsed.message
+    if normalized is None:
+        return _finish(event, parsed.status, parsed.error, now)
     if normalized.reports_failure_of:
         # A bounce of our own mail: the failed reply is marked, no ticket is opened for it.
         ours = messages_failed_by_report(
@@ -188,12 +185,8 @@ def _process_locked(event: InboundEvent) -> str:
         )
         note = f"Delivery report about {ours} of our messages." if ours else "Delivery report."
         return _finish(event, InboundEvent.Status.IGNORED, note, now)
-    if event.reserved_number:
-        normalized = replace(normalized, reserved_number=event.reserved_number)
-    group_for = getattr(receiver, "group_for", None)
-    group = (group_for(event.payload) if group_for else None) or default_group()
     try:
-        result = ticket_ingest(message=normalized, group=group)
+        result = ticket_ingest(message=normalized, group=parsed.group)
     except ApplicationError as error:
         # The message itself is unusable (no valid sender address, say): retrying won't help.
         return _finish(event, InboundEvent.Status.FAILED, error.message, now)
@@ -215,7 +208,7 @@ def _finish(event: InboundEvent, status: str, error: str, now: datetime) -> str:
     return status
 
 
-def _record_attempt(event_id: int, error: str) -> str:
+def record_attempt(event_id: int, error: str) -> str:
     """An unexpected error (a bug, the database away): count it, wait, try again; after
     MAX_ATTEMPTS the event is failed for an admin to look at and re-run."""
     now = timezone.now()
@@ -249,8 +242,9 @@ def retry(*, event_ids: list[int]) -> int:
 
 AWAKE_FLAG = "inbox:drainers-awake"
 DRAINERS = 2
-DRAIN_BATCH = 20
 DRAIN_SECONDS = 60
+# How long a drainer waits before it looks again when the other holds every due event.
+HELD_PAUSE_SECONDS = 0.1
 
 
 def wake() -> None:
@@ -266,38 +260,59 @@ def wake() -> None:
         logger.warning("could not wake the inbox drainers; the sweep will", exc_info=True)
 
 
-def due_events(limit: int, now: datetime | None = None) -> list[int]:
-    return list(
-        InboundEvent.objects.filter(
-            status=InboundEvent.Status.PENDING, next_attempt_at__lte=now or timezone.now()
-        )
-        .order_by("next_attempt_at", "id")
-        .values_list("pk", flat=True)[:limit]
-    )
-
-
 def drain(*, seconds: float = DRAIN_SECONDS) -> int:
     """Process due events until none is left (or time is up: then hand over to a fresh
-    drainer, so no task runs into Celery's time limit). Returns how many were processed."""
+    drainer, so no task runs into Celery's time limit). Returns how many were processed.
+
+    At most DRAINERS drain at once (each holds a slot): one woken while they all run leaves
+    at once, so drainers never take every worker process the outbox and the poller need."""
+    from channels_inbound.batch import drainer_slot
+
+    with drainer_slot(DRAINERS) as slot:
+        if slot is None:
+            return 0  # enough drainers run; they take the last look
+        done, timed_out = _drain(seconds)
+    if timed_out:
+        cache.delete(AWAKE_FLAG)
+        wake()
+    return done
+
+
+def _drain(seconds: float) -> tuple[int, bool]:
+    from channels_inbound.batch import process_due
+
     started, done = time.monotonic(), 0
     try:
         while time.monotonic() - started < seconds:
-            batch = due_events(DRAIN_BATCH)
-            if not batch:
+            count = process_due()
+            if not count and _held_elsewhere():
+                # The other drainer has every due event; more may come meanwhile.
+                time.sleep(HELD_PAUSE_SECONDS)
+                continue
+            if not count:
                 # Sleep only after a last look: an event committed after the flag is gone
                 # wakes new drainers itself; one committed before it is seen here.
                 cache.delete(AWAKE_FLAG)
-                batch = due_events(DRAIN_BATCH)
-                if not batch:
-                    return done
+                count = process_due()
+                if not count:
+                    return done, False
                 cache.add(AWAKE_FLAG, 1, timeout=DRAIN_SECONDS * 2)
-            done += process_many(event_ids=batch)
+            done += count
     except RedisError:
         logger.warning("Redis unavailable while draining the inbox", exc_info=True)
-        return done
-    cache.delete(AWAKE_FLAG)
-    wake()
-    return done
+        return done, False
+    return done, True
+
+
+def _held_elsewhere() -> bool:
+    """Whether events are due and every one of them is held by another drainer (one just
+    committed and not held by anybody is not: this drainer takes it)."""
+    due = InboundEvent.objects.filter(
+        status=InboundEvent.Status.PENDING, next_attempt_at__lte=timezone.now()
+    )
+    with transaction.atomic():
+        free = due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:1]
+        return due.exists() and not list(free)
 
 
 def sweep(*, now: datetime | None = None) -> bool:

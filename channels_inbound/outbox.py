@@ -9,21 +9,26 @@ answer, which the agent sees on the ticket.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels_inbound import adapters
-from channels_inbound.adapters.base import PermanentDeliveryError, TemporaryDeliveryError
+from channels_inbound.adapters.base import (
+    PermanentDeliveryError,
+    ProviderResult,
+    TemporaryDeliveryError,
+)
 from channels_inbound.models import OutboundDelivery
+from helpdesk.bulk_insert import insert_rows
 from helpdesk.errors import ApplicationError
 from helpdesk.queue import enqueue_on_commit
 from tickets.hooks import Route
 from tickets.models import Channel, CustomerIdentity, DeliveryStatus, Message, Ticket
-from tickets.services import message_set_delivery_status
+from tickets.services import message_set_delivery_status, messages_set_delivery_status
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +37,8 @@ FIRST_BACKOFF_SECONDS = 30
 MAX_BACKOFF_SECONDS = 3600
 # A delivery left "sending" this long belonged to a worker that died mid-send.
 STALE_SENDING = timedelta(minutes=10)
+# `deliver_many` claims, sends and marks this many deliveries at a time.
+DELIVERY_CHUNK = 20
 
 # Which channel carries a reply to a ticket that came in on each channel. Web-form and
 # phone tickets are answered by email: the customer left an address, not a chat.
@@ -53,34 +60,47 @@ class OutboxRouter:
     """Fills `tickets.hooks`: how a reply reaches the customer, and the outbox row."""
 
     def route(self, ticket: Ticket) -> Route:
-        channel = REPLY_CHANNEL[ticket.channel]
-        sender = adapters.sender(channel)
-        if sender is None:
-            raise ApplicationError(
-                _(
-                    "%(channel)s is not connected, so replies cannot be sent there. "
-                    "An admin can connect it in the channel settings."
-                )
-                % {"channel": CHANNEL_NAMES[channel]},
-                extra={"channel": channel},
-            )
-        identity = (
-            CustomerIdentity.objects.filter(
-                customer_id=ticket.customer_id, kind=sender.identity_kind, is_reachable=True
-            )
-            .order_by("id")
-            .first()
-        )
-        if identity is None:
-            raise ApplicationError(
-                _(
-                    "The customer has no %(channel)s address to reply to. "
-                    "Add one on the customer's page, or reach them another way."
-                )
-                % {"channel": CHANNEL_NAMES[channel].lower()},
-                extra={"channel": channel},
-            )
-        return Route(channel=channel, identity=identity)
+        route = self.route_many([ticket])[0]
+        if isinstance(route, ApplicationError):
+            raise route
+        return route
+
+    def route_many(self, tickets: Sequence[Ticket]) -> list[Route | ApplicationError]:
+        """Each ticket's route, or the refusal that says what to do: the first reachable
+        identity (oldest first) of its customer on the channel replies go through."""
+        channels = [REPLY_CHANNEL[ticket.channel] for ticket in tickets]
+        senders = {channel: adapters.sender(channel) for channel in set(channels)}
+        kinds = {sender.identity_kind for sender in senders.values() if sender is not None}
+        first: dict[tuple[int, str], CustomerIdentity] = {}
+        if kinds:
+            reachable = CustomerIdentity.objects.filter(
+                customer_id__in={ticket.customer_id for ticket in tickets},
+                kind__in=kinds,
+                is_reachable=True,
+            ).order_by("id")
+            for identity in reachable:
+                first.setdefault((identity.customer_id, identity.kind), identity)
+        routes: list[Route | ApplicationError] = []
+        for ticket, channel in zip(tickets, channels, strict=True):
+            sender = senders[channel]
+            identity = sender and first.get((ticket.customer_id, sender.identity_kind))
+            if sender is None:
+                routes.append(ApplicationError(
+                    _("%(channel)s is not connected, so replies cannot be sent there. "
+                      "An admin can connect it in the channel settings.")
+                    % {"channel": CHANNEL_NAMES[channel]},
+                    extra={"channel": channel},
+                ))  # fmt: skip
+            elif identity is None:
+                routes.append(ApplicationError(
+                    _("The customer has no %(channel)s address to reply to. "
+                      "Add one on the customer's page, or reach them another way.")
+                    % {"channel": CHANNEL_NAMES[channel].lower()},
+                    extra={"channel": channel},
+                ))  # fmt: skip
+            else:
+                routes.append(Route(channel=channel, identity=identity))
+        return routes
 
     def enqueue(self, message: Message, route: Route) -> None:
         from channels_inbound.tasks import deliver
@@ -92,58 +112,136 @@ class OutboxRouter:
         adapters.sender(route.channel).prepare(delivery)
         enqueue_on_commit(deliver, delivery.pk)
 
+    def prepare_many(self, pairs: Sequence[tuple[Message, Route]]) -> list[OutboundDelivery]:
+        deliveries = [
+            OutboundDelivery(message=message, channel=route.channel, address=route.identity.value)
+            for message, route in pairs
+        ]
+        for channel in {d.channel for d in deliveries}:
+            adapters.sender(channel).prepare_many([d for d in deliveries if d.channel == channel])
+        return deliveries
 
-def _claim(delivery_id: int, now: datetime) -> bool:
-    return bool(
-        OutboundDelivery.objects.filter(
-            pk=delivery_id,
-            status__in=[OutboundDelivery.Status.QUEUED, OutboundDelivery.Status.RETRY],
-            next_attempt_at__lte=now,
-        ).update(
-            status=OutboundDelivery.Status.SENDING,
-            attempts=F("attempts") + 1,
-            updated_at=now,
+    def enqueue_many(self, prepared: Sequence[OutboundDelivery]) -> None:
+        """The deliveries of a batch, sent by one task after commit."""
+        from channels_inbound.tasks import deliver_many
+
+        if prepared:
+            insert_rows(prepared)
+            enqueue_on_commit(deliver_many, [d.pk for d in prepared])
+
+
+CLAIM = f"""
+    UPDATE {OutboundDelivery._meta.db_table}
+    SET status = %s, attempts = attempts + 1, updated_at = %s
+    WHERE id = ANY(%s) AND status = ANY(%s) AND next_attempt_at <= %s
+    RETURNING id
+"""  # noqa: S608 - the table name is ours, values are parameters
+
+
+def _claim(delivery_ids: list[int], now: datetime) -> list[int]:
+    """Take the deliveries that are due and not taken: a conditional UPDATE, so a delivery
+    run twice, or by two workers, is sent once."""
+    waiting = [OutboundDelivery.Status.QUEUED, OutboundDelivery.Status.RETRY]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            CLAIM, [OutboundDelivery.Status.SENDING, now, list(delivery_ids), waiting, now]
         )
-    )
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def deliver(*, delivery_id: int, now: datetime | None = None) -> str:
     """Try to send one delivery. Returns its status afterwards. No transaction is held while
     the provider is called."""
     now = now or timezone.now()
-    if not _claim(delivery_id, now):
-        return (
-            OutboundDelivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first()
-            or "missing"
-        )
-    delivery = (
+    statuses = _deliver(_claim([delivery_id], now), now)
+    return statuses.get(delivery_id) or (
+        OutboundDelivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first()
+        or "missing"
+    )
+
+
+def deliver_many(*, delivery_ids: list[int], now: datetime | None = None) -> int:
+    """Deliver many outbox rows (the acknowledgements of a batch of new tickets), each with
+    the outcome `deliver` would give it, reading and writing them together, a chunk at a
+    time: a worker killed mid-way leaves at most one chunk sent but not marked (the sweep
+    sends those again), and no more claimed and waiting. Returns how many were sent."""
+    now = now or timezone.now()
+    sent = 0
+    for start in range(0, len(delivery_ids), DELIVERY_CHUNK):
+        statuses = _deliver(_claim(delivery_ids[start : start + DELIVERY_CHUNK], now), now)
+        sent += sum(status == OutboundDelivery.Status.SENT for status in statuses.values())
+    return sent
+
+
+def _deliver(delivery_ids: list[int], now: datetime) -> dict[int, str]:
+    if not delivery_ids:
+        return {}
+    deliveries = list(
         OutboundDelivery.objects.select_related("message__ticket__customer", "message__author_user")
         .defer("message__ticket__search_vector")
-        .get(pk=delivery_id)
+        .filter(pk__in=delivery_ids)
+        .order_by("pk")
     )
-    sender = adapters.sender(delivery.channel)
-    try:
-        if sender is None:
-            raise PermanentDeliveryError(f"{delivery.channel} is no longer connected.")
-        result = sender.send(delivery)
-    except TemporaryDeliveryError as error:
-        return _retry_or_fail(delivery, str(error), now)
-    except PermanentDeliveryError as error:
-        return _fail(delivery, str(error), now)
-    except Exception as error:
-        # An adapter bug must not leave the delivery "sending" forever; it is retried.
-        logger.exception("delivery %s crashed", delivery_id)
-        return _retry_or_fail(delivery, f"Unexpected error: {error}", now)
-    with transaction.atomic():
-        OutboundDelivery.objects.filter(pk=delivery.pk).update(
-            status=OutboundDelivery.Status.SENT,
-            provider_message_id=result.provider_message_id[:500],
-            sent_at=timezone.now(),
-            updated_at=timezone.now(),
-            last_error="",
+    statuses, sent = {}, []
+    for channel in dict.fromkeys(d.channel for d in deliveries):
+        batch = [d for d in deliveries if d.channel == channel]
+        for delivery, result in zip(batch, _send(channel, batch), strict=True):
+            if isinstance(result, ProviderResult):
+                sent.append((delivery, result))
+                statuses[delivery.pk] = OutboundDelivery.Status.SENT
+            elif isinstance(result, TemporaryDeliveryError):
+                statuses[delivery.pk] = _retry_or_fail(delivery, str(result), now)
+            elif isinstance(result, PermanentDeliveryError):
+                statuses[delivery.pk] = _fail(delivery, str(result), now)
+            else:
+                # An adapter bug must not leave the delivery "sending" forever; it is retried.
+                logger.error("delivery %s crashed", delivery.pk, exc_info=result)
+                statuses[delivery.pk] = _retry_or_fail(delivery, f"Unexpected error: {result}", now)
+    if sent:
+        _sent(sent)
+    return statuses
+
+
+def _send(channel: str, deliveries: list[OutboundDelivery]) -> list[ProviderResult | Exception]:
+    """Each delivery's provider answer, or the error that stopped it."""
+    sender = adapters.sender(channel)
+    if sender is None:
+        return [PermanentDeliveryError(f"{channel} is no longer connected.")] * len(deliveries)
+    send_many = getattr(sender, "send_many", None)
+    if send_many is not None:
+        try:
+            return send_many(deliveries)
+        except Exception as error:
+            return [error] * len(deliveries)
+    results: list[ProviderResult | Exception] = []
+    for delivery in deliveries:
+        try:
+            results.append(sender.send(delivery))
+        except Exception as error:
+            results.append(error)
+    return results
+
+
+SENT = f"""
+    UPDATE {OutboundDelivery._meta.db_table} AS d
+    SET status = %s, provider_message_id = v.provider_message_id, sent_at = %s,
+        updated_at = %s, last_error = ''
+    FROM unnest(%s::bigint[], %s::text[]) AS v(id, provider_message_id)
+    WHERE d.id = v.id
+"""  # noqa: S608 - the table name is ours, values are parameters
+
+
+def _sent(sent: list[tuple[OutboundDelivery, ProviderResult]]) -> None:
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(SENT, [
+            OutboundDelivery.Status.SENT, now, now,
+            [delivery.pk for delivery, _ in sent],
+            [result.provider_message_id[:500] for _, result in sent],
+        ])  # fmt: skip
+        messages_set_delivery_status(
+            messages=[delivery.message for delivery, _ in sent], status=DeliveryStatus.SENT
         )
-        message_set_delivery_status(message_id=delivery.message_id, status=DeliveryStatus.SENT)
-    return OutboundDelivery.Status.SENT
 
 
 def _retry_or_fail(delivery: OutboundDelivery, error: str, now: datetime) -> str:

@@ -25,6 +25,11 @@ def deliver(delivery_id: int) -> str:
     return outbox.deliver(delivery_id=delivery_id)
 
 
+@shared_task(acks_late=True)
+def deliver_many(delivery_ids: list[int]) -> int:
+    return outbox.deliver_many(delivery_ids=delivery_ids)
+
+
 @shared_task
 def sweep_outbox() -> int:
     return outbox.sweep()

@@ -23,6 +23,7 @@ import logging
 import os
 import queue
 import threading
+import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -33,6 +34,8 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 AGENTS_GROUP = "agents"
+# The publisher sends what is queued together, up to this many events at a time.
+SEND_AT_ONCE = 500
 
 
 def ticket_group(ticket_id: int) -> str:
@@ -69,6 +72,12 @@ def publish_on_commit(event: RealtimeEvent) -> None:
     transaction.on_commit(lambda: _publisher().put(event))
 
 
+def publish_many_on_commit(events: list[RealtimeEvent]) -> None:
+    """Many events of one transaction (a batch of inbound messages), in order, after commit."""
+    if events:
+        transaction.on_commit(lambda: _publisher().put_many(events))
+
+
 async def send(event: RealtimeEvent) -> None:
     layer = get_channel_layer()
     if layer is None:
@@ -76,6 +85,48 @@ async def send(event: RealtimeEvent) -> None:
     message = {"type": "realtime.event", "event": asdict(event)}
     for group in event.groups():
         await layer.group_send(group, message)
+
+
+async def send_many(events: list[RealtimeEvent]) -> None:
+    """Send events in order, each as `send` would, to the groups that have members: which
+    those are is asked once for all of them (a burst of inbound mail makes hundreds of events,
+    mostly for tickets nobody has open). An event that fails does not stop the others."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        listened = await _listened(layer, {group for e in events for group in e.groups()})
+    except Exception:
+        logger.warning("could not look up who listens; sending to every group", exc_info=True)
+        listened = None
+    for event in events:
+        message = {"type": "realtime.event", "event": asdict(event)}
+        try:
+            for group in event.groups():
+                if listened is None or group in listened:
+                    await layer.group_send(group, message)
+        except Exception:  # real time is best effort; the page catches up on reload
+            logger.warning("real-time publish failed for %s", event.type, exc_info=True)
+
+
+async def _listened(layer, groups: set[str]) -> set[str]:
+    """The groups with members, by the rule of the Redis layer's `group_send` (members that
+    have not expired), in one pipelined round trip per Redis host. Any other layer: all."""
+    group_key = getattr(layer, "_group_key", None)
+    if group_key is None or not hasattr(layer, "consistent_hash"):
+        return groups
+    since = f"({int(time.time()) - layer.group_expiry}"
+    by_host: dict[int, list[str]] = {}
+    for group in sorted(groups):
+        by_host.setdefault(layer.consistent_hash(group), []).append(group)
+    listened = set()
+    for index, names in by_host.items():
+        pipe = layer.connection(index).pipeline(transaction=False)
+        for name in names:
+            pipe.zcount(group_key(name), since, "+inf")
+        counts = await pipe.execute()
+        listened.update(name for name, count in zip(names, counts, strict=True) if count)
+    return listened
 
 
 class _Publisher:
@@ -93,14 +144,21 @@ class _Publisher:
         self.idle.clear()
         self.queue.put(event)
 
+    def put_many(self, events: list[RealtimeEvent]) -> None:
+        self.idle.clear()
+        for event in events:
+            self.queue.put(event)
+
     def _run(self) -> None:
         loop = asyncio.new_event_loop()
         while True:
-            event = self.queue.get()
+            events = [self.queue.get()]
+            while len(events) < SEND_AT_ONCE and not self.queue.empty():
+                events.append(self.queue.get())
             try:
-                loop.run_until_complete(send(event))
+                loop.run_until_complete(send_many([e for e in events if e is not None]))
             except Exception:  # real time is best effort; the page catches up on reload
-                logger.warning("real-time publish failed for %s", event.type, exc_info=True)
+                logger.warning("real-time publish failed", exc_info=True)
             if self.queue.empty():
                 self.idle.set()
 

@@ -200,6 +200,7 @@ CELERY_TASK_ROUTES = {
     "channels_inbound.tasks.poll_mailbox*": {"queue": "inbound"},
     "channels_inbound.tasks.sweep_*": {"queue": "inbound"},
     "channels_inbound.tasks.deliver": {"queue": "outbound"},
+    "channels_inbound.tasks.deliver_many": {"queue": "outbound"},
     "comments.tasks.*": {"queue": "outbound"},
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)

@@ -12,12 +12,13 @@ registries in their `AppConfig.ready()`:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from accounts.models import User
+    from helpdesk.errors import ApplicationError
     from tickets.models import CustomerIdentity, Message, Ticket, TicketEvent
 
 
@@ -48,8 +49,20 @@ class OutboundRouter(Protocol):
     def route(self, ticket: Ticket) -> Route:
         """Raise ApplicationError, saying what to do, when the customer cannot be reached."""
 
+    def route_many(self, tickets: Sequence[Ticket]) -> list[Route | ApplicationError]:
+        """`route` for many tickets at once (they need not be saved: their customer and
+        channel decide), each the route or the refusal."""
+
     def enqueue(self, message: Message, route: Route) -> None:
         """Write the outbox row in the caller's transaction; deliver after commit."""
+
+    def prepare_many(self, pairs: Sequence[tuple[Message, Route]]) -> Sequence[Any]:
+        """For messages about to be inserted in one statement (their pk drawn already): fix
+        what the channel needs on the message itself (an email's Message-ID), in memory, and
+        return their outbox rows for `enqueue_many` once the messages are written."""
+
+    def enqueue_many(self, prepared: Sequence[Any]) -> None:
+        """Write the outbox rows `prepare_many` returned; deliver them after commit."""
 
 
 _outbound_router: OutboundRouter | None = None

@@ -21,15 +21,37 @@ MAX_INDEXED_CHARS = 20_000
 _WORD = re.compile(r"[\w@.+-]+", re.UNICODE)
 
 
+def body_of(texts: Iterable[str]) -> str:
+    """The text that goes into a vector for some texts: each cut to MAX_INDEXED_CHARS."""
+    return "\n".join(t[:MAX_INDEXED_CHARS] for t in texts if t)
+
+
 def vector_of(texts: Iterable[str]) -> SearchVector:
     """The search vector of some texts, as an SQL expression to write with a row."""
-    body = "\n".join(t[:MAX_INDEXED_CHARS] for t in texts if t)
-    return SearchVector(Value(body), config=CONFIG)
+    return SearchVector(Value(body_of(texts)), config=CONFIG)
+
+
+def vector_of_bodies(first: str, appended: Iterable[str]) -> SearchVector:
+    """The vector a new row is written with when texts were appended to it after `first`
+    (each a `body_of`): the same vector as writing it, then appending each in turn."""
+    vector = SearchVector(Value(first), config=CONFIG)
+    for body in appended:
+        vector = vector + SearchVector(Value(body), config=CONFIG)
+    return vector
+
+
+def appended_sql(bodies: list[str]) -> tuple[str, list[str]]:
+    """SQL (and its parameters) for the vector appended by some bodies, one after another;
+    `NULL` when there are none. Appending them in one go or one by one is the same vector."""
+    if not bodies:
+        return "NULL::tsvector", []
+    sql = " || ".join(["to_tsvector(%s::regconfig, %s)"] * len(bodies))
+    return sql, [value for body in bodies for value in (CONFIG, body)]
 
 
 def append_to_search_vector(ticket_id: int, texts: Iterable[str]) -> None:
     """Add texts to a ticket's search vector, in the caller's transaction."""
-    body = "\n".join(t[:MAX_INDEXED_CHARS] for t in texts if t)
+    body = body_of(texts)
     if not body:
         return
     with connection.cursor() as cursor:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from django.http import HttpRequest
 
     from channels_inbound.models import OutboundDelivery
@@ -54,6 +56,12 @@ class Sender(Protocol):
 
     def send(self, delivery: OutboundDelivery) -> ProviderResult: ...
 
+    # Optional: `send_many(deliveries) -> list[ProviderResult | Exception]`, each delivery's
+    # answer or error, for a sender that does better with many at once (one connection).
+
     def prepare(self, delivery: OutboundDelivery) -> None:
         """Fix what must not change between retries (an email's Message-ID), in the reply's
         transaction."""
+
+    def prepare_many(self, deliveries: Sequence[OutboundDelivery]) -> None:
+        """`prepare` for messages about to be written in one statement: in memory only."""

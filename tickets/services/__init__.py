@@ -20,6 +20,7 @@ from tickets.services.properties import (
 from tickets.services.reply import (
     message_set_delivery_status,
     messages_failed_by_report,
+    messages_set_delivery_status,
     ticket_auto_reply,
     ticket_reply,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "identity_add",
     "message_set_delivery_status",
     "messages_failed_by_report",
+    "messages_set_delivery_status",
     "ticket_assign",
     "ticket_auto_reply",
     "ticket_create",

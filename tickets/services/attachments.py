@@ -74,6 +74,15 @@ def store(*, message: Message, attachments: Iterable[NewAttachment]) -> list[Att
     Files are content-addressed, so a rolled-back transaction leaves at worst an unreferenced
     file, never a row pointing at nothing.
     """
+    stored = stored_files(message=message, attachments=attachments)
+    for attachment in stored:
+        attachment.save()
+    return stored
+
+
+def stored_files(*, message: Message, attachments: Iterable[NewAttachment]) -> list[Attachment]:
+    """Write the files, and return their rows for the caller to save (`store`, or a batch in
+    one statement)."""
     stored = []
     for new in attachments:
         attachment = Attachment(
@@ -85,8 +94,13 @@ def store(*, message: Message, attachments: Iterable[NewAttachment]) -> list[Att
             content_id=new.content_id[:255],
             is_inline=new.is_inline,
         )
-        content = ContentFile(new.content) if isinstance(new.content, bytes) else new.content
-        attachment.file.save(attachment.name, content, save=False)
-        attachment.save()
+        path = attachment.file.field.generate_filename(attachment, attachment.name)
+        storage = attachment.file.storage
+        if storage.exists(path) and storage.size(path) == attachment.size:
+            # The path holds the content's hash: the same bytes are stored there already.
+            attachment.file.name = path
+        else:
+            content = ContentFile(new.content) if isinstance(new.content, bytes) else new.content
+            attachment.file.save(attachment.name, content, save=False)
         stored.append(attachment)
     return stored

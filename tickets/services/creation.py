@@ -103,12 +103,7 @@ def open_ticket(
         kind=EventKind.CREATED,
         by=by,
         by_customer=None if by else customer,
-        new={
-            "channel": channel,
-            "group": group.name if group else None,
-            "owner": user_ref(assignee),
-            "follow_up_of": follow_up_of.number if follow_up_of else None,
-        },
+        new=created_event_values(ticket, group=group, assignee=assignee, follow_up_of=follow_up_of),
     )
     if follow_up_of is not None:
         events.record(
@@ -116,11 +111,28 @@ def open_ticket(
             kind=EventKind.FOLLOW_UP,
             by=by,
             by_customer=None if by else customer,
-            new={"number": ticket.number, "id": ticket.pk},
+            new=follow_up_event_values(ticket),
         )
     if assignee is not None:
         involve(ticket=ticket, user=assignee, reason=TicketParticipant.Reason.OWNER)
     return ticket
+
+
+def created_event_values(
+    ticket: Ticket, *, group: Group | None, assignee: User | None, follow_up_of: Ticket | None
+) -> dict:
+    """What a ticket's `created` event records."""
+    return {
+        "channel": ticket.channel,
+        "group": group.name if group else None,
+        "owner": user_ref(assignee),
+        "follow_up_of": follow_up_of.number if follow_up_of else None,
+    }
+
+
+def follow_up_event_values(ticket: Ticket) -> dict:
+    """What the `follow_up` event on the earlier ticket records of the new one."""
+    return {"number": ticket.number, "id": ticket.pk}
 
 
 def reserve_ticket_number() -> int:
@@ -131,6 +143,21 @@ def reserve_ticket_number() -> int:
 
 
 def add_customer_message(
+    *, attachments: Sequence[NewAttachment] = (), indexed: bool = False, **message
+) -> Message:
+    """Store a customer's message (`message`: the fields of `customer_message`) and its files;
+    `indexed` when its text already went into the ticket's search vector (the first message
+    of a new ticket)."""
+    stored = customer_message(**message)
+    stored.save(force_insert=True)
+    attachment_service.store(message=stored, attachments=attachments)
+    search.append_to_search_vector(
+        stored.ticket_id, message_search_texts(stored, attachments, indexed)
+    )
+    return stored
+
+
+def customer_message(
     *,
     ticket: Ticket,
     customer: Customer,
@@ -141,14 +168,12 @@ def add_customer_message(
     external_id: str = "",
     sender_address: str = "",
     is_auto_generated: bool = False,
-    attachments: Sequence[NewAttachment] = (),
     now: datetime,
-    indexed: bool = False,
 ) -> Message:
-    """Store a customer's message; `indexed` when its text already went into the ticket's
-    search vector (the first message of a new ticket)."""
+    """A customer's message as it is stored (HTML sanitized, text derived from it when the
+    message had none), not saved yet."""
     clean_html = sanitize_html(html)
-    message = Message.objects.create(
+    return Message(
         ticket=ticket,
         direction=Direction.IN,
         channel=channel,
@@ -161,10 +186,14 @@ def add_customer_message(
         is_auto_generated=is_auto_generated,
         created_at=now,
     )
-    attachment_service.store(message=message, attachments=attachments)
+
+
+def message_search_texts(
+    message: Message, attachments: Sequence[NewAttachment], indexed: bool
+) -> list[str]:
+    """What a customer's message adds to its ticket's search vector."""
     texts = [] if indexed else [message.text]
-    search.append_to_search_vector(ticket.pk, [*texts, *(a.name for a in attachments)])
-    return message
+    return [*texts, *(a.name for a in attachments)]
 
 
 @dataclass(frozen=True)

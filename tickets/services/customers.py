@@ -107,17 +107,30 @@ def customer_find_or_create(
         return customer, found, False
     try:
         with transaction.atomic():
-            customer = Customer.objects.create(
-                name=(name or display or (value.split("@")[0] if "@" in value else value))[:200],
-                language=language if language in ("en", "ru") else "",
+            customer, created = new_customer(
+                kind=kind, value=value, name=name, language=language, display=display
             )
-            created = CustomerIdentity.objects.create(
-                customer=customer, kind=kind, value=value, display=display[:200]
-            )
+            customer.save(force_insert=True)
+            created.customer = customer
+            created.save(force_insert=True)
     except IntegrityError:
         created = CustomerIdentity.objects.select_related("customer").get(kind=kind, value=value)
         return created.customer, created, False
     return customer, created, True
+
+
+def new_customer(
+    *, kind: str, value: str, name: str = "", language: str = "", display: str = ""
+) -> tuple[Customer, CustomerIdentity]:
+    """A customer first seen by an identity (`value` normalized), and that identity; not
+    saved yet. The name is what they gave, else the display name, else the address's local
+    part."""
+    customer = Customer(
+        name=(name or display or (value.split("@")[0] if "@" in value else value))[:200],
+        language=language if language in ("en", "ru") else "",
+    )
+    identity = CustomerIdentity(customer=customer, kind=kind, value=value, display=display[:200])
+    return customer, identity
 
 
 @transaction.atomic

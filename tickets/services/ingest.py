@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -11,7 +11,7 @@ from django.utils import timezone
 from helpdesk.errors import PayloadTooLarge
 from tickets import events
 from tickets import realtime as ticket_realtime
-from tickets.models import Customer, EventKind, Message, Status, Ticket
+from tickets.models import Customer, CustomerIdentity, EventKind, Message, Status, Ticket
 from tickets.services import attachments as attachment_service
 from tickets.services.attachments import NewAttachment
 from tickets.services.common import lock_ticket, move_status
@@ -47,63 +47,108 @@ def _by_external_id(channel: str):
     )
 
 
-def _follow_merges(ticket: Ticket) -> Ticket:
+class Threads(Protocol):
+    """What threading needs to know: one event asks the database; a batch answers from what it
+    read up front and what it wrote so far (tickets.services.bulk_ingest)."""
+
+    def earlier(self, channel: str, external_ids: tuple[str, ...]) -> tuple[str, Ticket] | None:
+        """The direction and ticket of the latest message with one of these ids."""
+
+    def numbered(self, number: int) -> Ticket | None: ...
+
+    def merged_into(self, ticket: Ticket) -> Ticket: ...
+
+    def has_written(self, ticket: Ticket, address: str) -> bool:
+        """Whether a message on the ticket came from this (non-customer) address."""
+
+    def latest(self, customer: Customer, channel: str) -> Ticket | None:
+        """The customer's latest ticket on a channel."""
+
+
+class DatabaseThreads:
+    """Threading for one message at a time, straight from the database."""
+
+    def earlier(self, channel: str, external_ids: tuple[str, ...]) -> tuple[str, Ticket] | None:
+        earlier = (
+            _by_external_id(channel)
+            .filter(external_id__in=external_ids)
+            .order_by("-created_at")
+            .first()
+        )
+        return None if earlier is None else (earlier.direction, earlier.ticket)
+
+    def numbered(self, number: int) -> Ticket | None:
+        return Ticket.objects.defer("search_vector").filter(number=number).first()
+
+    def merged_into(self, ticket: Ticket) -> Ticket:
+        return Ticket.objects.defer("search_vector").get(pk=ticket.merged_into_id)
+
+    def has_written(self, ticket: Ticket, address: str) -> bool:
+        return Message.objects.filter(ticket=ticket, sender_address=address).exists()
+
+    def latest(self, customer: Customer, channel: str) -> Ticket | None:
+        return (
+            Ticket.objects.defer("search_vector")
+            .filter(customer=customer, channel=channel)
+            .order_by("-number")
+            .first()
+        )
+
+
+def _follow_merges(ticket: Ticket, threads: Threads) -> Ticket:
     hops = 0
     while ticket.merged_into_id is not None and hops < MAX_MERGE_HOPS:
-        ticket = Ticket.objects.defer("search_vector").get(pk=ticket.merged_into_id)
+        ticket = threads.merged_into(ticket)
         hops += 1
     return ticket
 
 
-def _is_participant(ticket: Ticket, customer: Customer, sender_value: str) -> bool:
+def _is_participant(
+    ticket: Ticket, customer: Customer, sender_value: str, threads: Threads
+) -> bool:
     """The ticket's customer, or an address already on its conversation (in Cc of the
     customer's mail, or one that wrote on the thread before)."""
     if ticket.customer_id == customer.pk or sender_value in ticket.participant_addresses:
         return True
-    return Message.objects.filter(ticket=ticket, sender_address=sender_value).exists()
+    return threads.has_written(ticket, sender_value)
 
 
 def find_thread(
-    message: NormalizedMessage, customer: Customer, sender_value: str
+    message: NormalizedMessage,
+    customer: Customer,
+    sender_value: str,
+    threads: Threads | None = None,
 ) -> tuple[Ticket | None, Ticket | None]:
     """Which ticket this message continues, and which one it names but may not join."""
+    threads = threads or DatabaseThreads()
     hints = message.hints
     if hints.external_ids:
-        earlier = (
-            _by_external_id(message.channel)
-            .filter(external_id__in=hints.external_ids)
-            .order_by("-created_at")
-            .first()
-        )
+        earlier = threads.earlier(message.channel, hints.external_ids)
         if earlier is not None:
-            ticket = _follow_merges(earlier.ticket)
+            direction, ticket = earlier
+            ticket = _follow_merges(ticket, threads)
             # A reply to our own message (its id is unguessable) continues the ticket. A reply
             # to a customer's message does only from someone on that conversation: the other
             # recipients of a mass mailing that reached us must not land in one ticket.
-            if earlier.direction == "out" or _is_participant(ticket, customer, sender_value):
+            if direction == "out" or _is_participant(ticket, customer, sender_value, threads):
                 return ticket, None
     if hints.ticket_number is not None:
-        named = Ticket.objects.defer("search_vector").filter(number=hints.ticket_number).first()
+        named = threads.numbered(hints.ticket_number)
         if named is not None:
-            named = _follow_merges(named)
-            if _is_participant(named, customer, sender_value):
+            named = _follow_merges(named, threads)
+            if _is_participant(named, customer, sender_value, threads):
                 return named, None
             # Anyone can copy a ticket number into a subject: a stranger gets a new ticket,
             # linked so the agent sees the connection, never a seat in someone else's thread.
             return None, named
     if hints.conversation:
-        latest = (
-            Ticket.objects.defer("search_vector")
-            .filter(customer=customer, channel=message.channel)
-            .order_by("-number")
-            .first()
-        )
+        latest = threads.latest(customer, message.channel)
         if latest is not None:
-            return _follow_merges(latest), None
+            return _follow_merges(latest, threads), None
     return None, None
 
 
-def _add_participants(ticket: Ticket, addresses, *, exclude: str) -> list[str]:
+def add_participants(ticket: Ticket, addresses, *, exclude: str) -> list[str]:
     new = [a for a in dict.fromkeys(a.lower() for a in addresses)
            if a and a != exclude and a not in ticket.participant_addresses]  # fmt: skip
     if not new:
@@ -130,6 +175,30 @@ def _attachments(message: NormalizedMessage) -> tuple[list[NewAttachment], list[
     return kept, refused
 
 
+def text_and_attachments(message: NormalizedMessage) -> tuple[str, list[NewAttachment]]:
+    """The text to store (with a note for each refused file) and the files to keep."""
+    attachments, refused = _attachments(message)
+    text = message.text
+    if refused:
+        text = (text + "\n\n" if text else "") + "\n".join(f"[{note}]" for note in refused)
+    return text, attachments
+
+
+def reopening(status: str) -> EventKind | None:
+    """How a customer's answer moves a ticket waiting in `status` back to open, if it does:
+    the ball is back with the team."""
+    if status == Status.SOLVED:
+        return EventKind.REOPENED
+    if status in (Status.PENDING, Status.ON_HOLD):
+        return EventKind.STATUS_CHANGED
+    return None
+
+
+def sender_address_on(ticket: Ticket, identity: CustomerIdentity) -> str:
+    """The address a message came from, kept when it is not the ticket customer's own."""
+    return identity.value if identity.customer_id != ticket.customer_id else ""
+
+
 @transaction.atomic
 def _ingest(message: NormalizedMessage, group: Group | None) -> IngestResult:
     customer, identity, new_customer = customer_find_or_create(
@@ -145,10 +214,7 @@ def _ingest(message: NormalizedMessage, group: Group | None) -> IngestResult:
     if ticket is not None and ticket.status == Status.CLOSED:
         follow_up_of, ticket = ticket, None
 
-    attachments, refused = _attachments(message)
-    text = message.text
-    if refused:
-        text = (text + "\n\n" if text else "") + "\n".join(f"[{note}]" for note in refused)
+    text, attachments = text_and_attachments(message)
 
     created = ticket is None
     if created:
@@ -167,16 +233,13 @@ def _ingest(message: NormalizedMessage, group: Group | None) -> IngestResult:
     else:
         ticket = lock_ticket(ticket)
         fields = []
-        if ticket.status in (Status.SOLVED, Status.PENDING, Status.ON_HOLD):
-            # The customer answered: the ball is back with the team.
-            kind = (
-                EventKind.REOPENED if ticket.status == Status.SOLVED else EventKind.STATUS_CHANGED
-            )
+        kind = reopening(ticket.status)
+        if kind is not None:
             fields = move_status(ticket, Status.OPEN, now=now, by_customer=customer, kind=kind)
         events.record(ticket, kind=EventKind.CUSTOMER_REPLIED, by_customer=customer)
 
-    sender_address = identity.value if identity.customer_id != ticket.customer_id else ""
-    fields += _add_participants(ticket, message.other_participants, exclude=identity.value)
+    sender_address = sender_address_on(ticket, identity)
+    fields += add_participants(ticket, message.other_participants, exclude=identity.value)
     stored = add_customer_message(
         ticket=ticket,
         customer=customer,

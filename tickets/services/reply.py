@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from helpdesk.errors import ApplicationError
+from helpdesk.realtime import publish_many_on_commit
 from tickets import events, hooks, permissions, search
 from tickets import realtime as ticket_realtime
 from tickets.events import user_ref
@@ -132,6 +133,27 @@ def message_set_delivery_status(*, message_id: int, status: str, error: str = ""
 
 
 @transaction.atomic
+def messages_set_delivery_status(*, messages: list[Message], status: str) -> None:
+    """`message_set_delivery_status` for many messages reaching a status that needs no event
+    on the timeline (sent, delivered, seen): one UPDATE, and the agents told of each."""
+    if status == DeliveryStatus.FAILED:
+        raise ValueError("A failure is recorded one message at a time, with its reason.")
+    changed = set(
+        Message.objects.filter(pk__in=[m.pk for m in messages])
+        .exclude(delivery_status=status, delivery_error="")
+        .values_list("pk", flat=True)
+        .select_for_update()
+    )
+    Message.objects.filter(pk__in=changed).update(delivery_status=status, delivery_error="")
+    updated = []
+    for message in messages:
+        if message.pk in changed:
+            message.delivery_status, message.delivery_error = status, ""
+            updated.append(ticket_realtime.message_updated_event(message, message.ticket))
+    publish_many_on_commit(updated)
+
+
+@transaction.atomic
 def ticket_auto_reply(*, ticket: Ticket, text: str) -> Message:
     """A message the desk sends by itself (the acknowledgement of a new ticket): through the
     ticket's channel and the outbox like a reply, shown as automatic, and not an agent's first
@@ -139,25 +161,36 @@ def ticket_auto_reply(*, ticket: Ticket, text: str) -> Message:
     ticket = lock_ticket(ticket)
     router = hooks.outbound_router()
     route = router.route(ticket)
-    now = timezone.now()
-    message = Message.objects.create(
+    message = auto_reply_message(ticket=ticket, route=route, text=text)
+    message.save(force_insert=True)
+    router.enqueue(message, route)
+    events.record(ticket, kind=EventKind.ACKNOWLEDGED, new=auto_reply_event_values(message))
+    ticket_realtime.message_created(message, ticket)
+    return message
+
+
+def auto_reply_message(*, ticket: Ticket, route: hooks.Route, text: str) -> Message:
+    """The desk's automatic message to the customer, not saved yet."""
+    message = Message(
         ticket=ticket,
         direction=Direction.OUT,
         channel=route.channel,
-        text=text,
-        html=text_to_html(text),
         delivery_status=DeliveryStatus.QUEUED,
         is_auto_generated=True,
-        created_at=now,
+        created_at=timezone.now(),
     )
-    router.enqueue(message, route)
-    events.record(
-        ticket,
-        kind=EventKind.ACKNOWLEDGED,
-        new={"message_id": message.pk, "channel": route.channel},
-    )
-    ticket_realtime.message_created(message, ticket)
+    set_auto_reply_text(message, text)
     return message
+
+
+def set_auto_reply_text(message: Message, text: str) -> None:
+    message.text = text
+    message.html = text_to_html(text)
+
+
+def auto_reply_event_values(message: Message) -> dict:
+    """What the `acknowledged` event records of the automatic message."""
+    return {"message_id": message.pk, "channel": message.channel}
 
 
 def messages_failed_by_report(*, external_ids: tuple[str, ...], reason: str) -> int:

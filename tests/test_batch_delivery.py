@@ -1,0 +1,98 @@
+"""What a batch sends on: the outbox a chunk at a time on one connection, real-time events to
+the groups someone is in."""
+
+from __future__ import annotations
+
+import time
+
+from aiosmtpd.controller import Controller
+
+from channels_inbound import outbox
+from channels_inbound.models import OutboundDelivery
+from tests.smtp_server import MailServer, free_port, point_django_at
+from tickets import services
+from tickets.models import Message
+
+
+class PickyServer(MailServer):
+    """Refuses one address for good, and counts the connections it was sent mail on."""
+
+    def __init__(self, refused: str) -> None:
+        super().__init__()
+        self.refused, self.sessions = refused, set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.sessions.add(id(session))
+        if address == self.refused:
+            return "550 5.1.1 No such user"
+        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+
+
+def test_a_batch_of_deliveries_goes_on_one_connection_each_sent_once(settings, agent):
+    server, port = PickyServer("gone@mail.example"), free_port()
+    controller = Controller(server, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        point_django_at(settings, port)
+        deliveries = []
+        for sender in ("a@mail.example", "gone@mail.example", "b@mail.example"):
+            ticket = services.ticket_ingest(message=bulk_message(sender)).ticket
+            message = services.ticket_reply(ticket=ticket, by=agent, text=f"Hello {sender}")
+            deliveries.append(OutboundDelivery.objects.get(message=message).pk)
+
+        sent = outbox.deliver_many(delivery_ids=deliveries)
+        again = outbox.deliver_many(delivery_ids=deliveries)
+    finally:
+        controller.stop()
+
+    assert (sent, again) == (2, 0)
+    assert sorted(e.rcpt_tos[0] for e in server.received) == ["a@mail.example", "b@mail.example"]
+    assert len(server.sessions) == 1
+    statuses = dict(OutboundDelivery.objects.values_list("address", "status"))
+    assert statuses == {"a@mail.example": "sent", "gone@mail.example": "failed",
+                        "b@mail.example": "sent"}  # fmt: skip
+    gone = Message.objects.get(deliveries__address="gone@mail.example")
+    assert gone.delivery_status == "failed" and "No such user" in gone.delivery_error
+    assert OutboundDelivery.objects.get(address="a@mail.example").attempts == 1
+
+
+def bulk_message(sender: str):
+    from tests.conftest import inbound
+
+    return inbound(sender=sender, external_id=f"<q-{sender}>")
+
+
+def test_the_publisher_sends_only_to_groups_someone_is_in(db):
+    """A burst of inbound mail makes hundreds of events, mostly for tickets nobody has open:
+    who listens is asked once, and a member whose group membership expired does not count."""
+    import asyncio
+
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from helpdesk import realtime
+
+    layer = get_channel_layer()
+    heard = []
+
+    async def story():
+        here, gone = await layer.new_channel(), await layer.new_channel()
+        await layer.group_add("ticket.900001", here)
+        await layer.group_add("ticket.900003", gone)
+        expired = time.time() - layer.group_expiry - 5
+        await layer.connection(layer.consistent_hash("ticket.900003")).zadd(
+            layer._group_key("ticket.900003"), {gone: expired}
+        )
+        listened = await realtime._listened(
+            layer, {"ticket.900001", "ticket.900002", "ticket.900003"}
+        )
+        await realtime.send_many([
+            realtime.RealtimeEvent("ticket.updated", 900001, to_agents=False),
+            realtime.RealtimeEvent("ticket.updated", 900002, to_agents=False),
+        ])  # fmt: skip
+        heard.append(await asyncio.wait_for(layer.receive(here), 2))
+        await layer.group_discard("ticket.900001", here)
+        return listened
+
+    assert async_to_sync(story)() == {"ticket.900001"}
+    assert heard[0]["event"]["ticket_id"] == 900001
