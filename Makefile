@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 BASE_STAMP := $(VENV)/.base-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
-.PHONY: run test lint format bench faults clean-venv
+.PHONY: run test lint format bench bench-email faults clean-venv
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: $(DEV_STAMP)
 # Fills the `helpdesk_bench` database with 1,000,000 tickets (once), then the wrk load run.
 bench: $(BASE_STAMP)
 	$(PY) bench/load.py $(BENCH_ARGS)
+
+# 10,000 varied emails from a private Dovecot mailbox to tickets, through the worker.
+bench-email: $(DEV_STAMP)
+	$(PY) bench/email_ingest.py $(BENCH_ARGS)
 
 # 10,000 web-form submissions while the worker is killed twice and Redis restarted once.
 faults: $(BASE_STAMP)
