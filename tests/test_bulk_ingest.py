@@ -86,7 +86,9 @@ def picture() -> dict:
     def values(value):
         if not isinstance(value, dict):
             return value
-        named = {"message_id": message_key, "id": by_pk, "number": rank, "follow_up_of": rank}
+        named = {"message_id": message_key, "number": rank, "follow_up_of": rank}
+        if "number" in value:  # a ticket's {"id", "number"}; a user's or group's id stays
+            named["id"] = by_pk
         return {k: named[k].get(v, v) if k in named else v for k, v in value.items()}
 
     with connection.cursor() as cursor:
