@@ -33,33 +33,6 @@ DATABASE = "postgres://postgres@127.0.0.1:5432/helpdesk_bench_email"
 TARGET_PER_SECOND = 400
 
 
-def configure(redis_port: int) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": DATABASE,
-        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "SECRET_KEY": "email-bench",
-        "DEBUG": "false",
-        "EMAIL_URL": "dummymail://",
-        "LOG_LEVEL": "WARNING",
-        "HELPDESK_IMAP_POLL_SECONDS": "5",
-        "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
-    }
-    os.environ.update(env)
-    return env
-
-
-def recreate_database() -> None:
-    import psycopg2
-
-    connection = psycopg2.connect(DATABASE.rsplit("/", 1)[0] + "/postgres")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("DROP DATABASE IF EXISTS helpdesk_bench_email WITH (FORCE)")
-    connection.close()
-    processes.ensure_database(DATABASE)
-
-
 def misthreaded(replies: list[Reply]) -> int:
     """Replies not where they belong: apart from their parent's ticket when they continue its
     conversation, on it when they do not (or not stored at all)."""
@@ -93,8 +66,9 @@ def main() -> int:
 
     log_dir = processes.ROOT / "var" / "bench" / "email"
     redis_port = processes.free_port()
-    env = configure(redis_port)
-    recreate_database()
+    env = processes.environment(DATABASE, redis_port, EMAIL_URL="dummymail://", LOG_LEVEL="WARNING",
+                                 HELPDESK_IMAP_POLL_SECONDS="3600")  # fmt: skip
+    processes.recreate_database(DATABASE)
 
     import django
 
@@ -122,8 +96,13 @@ def main() -> int:
         try:
             redis = processes.redis(redis_port, log_dir)
             worker = processes.worker(env, log_dir, concurrency=options.concurrency)
+            for stale in log_dir.glob("celerybeat-schedule*"):
+                stale.unlink()  # a remembered last run could make the mailbox poll due now
             beat = processes.beat(env, log_dir)
             time.sleep(5)  # the worker's processes are up and waiting
+            # Beat must not have polled while the worker came up: the clock starts with the
+            # one poll asked for here (its interval is an hour in this run).
+            assert not InboundEvent.objects.exists(), "the mailbox was polled before the clock"
             started = time.monotonic()
             poll_mailbox.delay(mailbox.pk)
             stored_at = None

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import sys
 import time
@@ -29,33 +28,6 @@ from bench import processes
 DATABASE = "postgres://postgres@127.0.0.1:5432/helpdesk_faults"
 
 
-def configure(redis_port: int) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": DATABASE,
-        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "SECRET_KEY": "faults-bench",
-        "DEBUG": "false",
-        "HELPDESK_WEBFORM_RATE_LIMIT": "1000000/second",
-        "EMAIL_URL": "consolemail://",
-        "LOG_LEVEL": "ERROR",
-        "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
-    }
-    os.environ.update(env)
-    return env
-
-
-def recreate_database() -> None:
-    import psycopg2
-
-    connection = psycopg2.connect(DATABASE.rsplit("/", 1)[0] + "/postgres")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("DROP DATABASE IF EXISTS helpdesk_faults WITH (FORCE)")
-    connection.close()
-    processes.ensure_database(DATABASE)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=10_000)
@@ -64,8 +36,9 @@ def main() -> int:
 
     log_dir = processes.ROOT / "var" / "bench" / "faults"
     redis_port = processes.free_port()
-    env = configure(redis_port)
-    recreate_database()
+    env = processes.environment(DATABASE, redis_port, EMAIL_URL="consolemail://", LOG_LEVEL="ERROR",
+                                 HELPDESK_WEBFORM_RATE_LIMIT="1000000/second")  # fmt: skip
+    processes.recreate_database(DATABASE)
 
     import django
 

@@ -103,3 +103,32 @@ def ensure_database(url: str) -> None:
         env={**os.environ, "DATABASE_URL": url},
         check=True,
     )
+
+
+def environment(database: str, redis_port: int, **settings: str) -> dict[str, str]:
+    """The product's settings for a benchmark process (and for this one, which also talks to
+    that database): a private Redis, production mode, quiet logs, plus `settings`."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database,
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "SECRET_KEY": "bench",
+        "DEBUG": "false",
+        "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
+        **settings,
+    }
+    os.environ.update(env)
+    return env
+
+
+def recreate_database(url: str) -> None:
+    """Drop the database of `url` (and whoever is connected to it), then create it afresh."""
+    import psycopg2
+
+    name = url.rsplit("/", 1)[1]
+    connection = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    connection.close()
+    ensure_database(url)
