@@ -245,6 +245,8 @@ DRAINERS = 2
 DRAIN_SECONDS = 60
 # How long a drainer waits before it looks again when the other holds every due event.
 HELD_PAUSE_SECONDS = 0.1
+# How often a drainer woken while every slot is taken looks for a free one before it leaves.
+SLOT_TRIES = 10
 
 
 def wake() -> None:
@@ -268,10 +270,16 @@ def drain(*, seconds: float = DRAIN_SECONDS) -> int:
     at once, so drainers never take every worker process the outbox and the poller need."""
     from channels_inbound.batch import drainer_slot
 
-    with drainer_slot(DRAINERS) as slot:
-        if slot is None:
-            return 0  # enough drainers run; they take the last look
-        done, timed_out = _drain(seconds)
+    for _ in range(SLOT_TRIES):
+        with drainer_slot(DRAINERS) as slot:
+            if slot is not None:
+                done, timed_out = _drain(seconds)
+                break
+        # Every slot is held: by drainers at work, who will see our event, or by drainers
+        # that took their last look just before it committed and are leaving. Wait for those.
+        time.sleep(HELD_PAUSE_SECONDS)
+    else:
+        return 0
     if timed_out:
         cache.delete(AWAKE_FLAG)
         wake()

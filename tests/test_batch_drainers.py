@@ -66,8 +66,8 @@ def test_a_reply_waits_for_its_parent_claimed_by_the_other_drainer(transactional
 
 
 def test_no_more_drainers_run_than_there_are_slots(transactional_db, monkeypatch):
-    """A drainer woken while enough run leaves at once: drainers must never take every
-    worker process the outbox and the poller need."""
+    """A drainer woken while enough run leaves (after a short wait for a slot): drainers must
+    never take every worker process the outbox and the poller need."""
     from django.core.cache import cache
 
     monkeypatch.setattr(inbox, "wake", lambda: None)
@@ -129,3 +129,28 @@ def test_a_drainer_waits_while_the_other_holds_every_due_event(transactional_db,
 
     assert still_waiting and drained == [1]
     assert InboundEvent.objects.get().status == "done"
+
+
+def test_a_drainer_woken_as_the_others_leave_takes_their_slot(transactional_db, monkeypatch):
+    """The others took their last look just before our event committed and are leaving: the
+    new drainer must not give up on the event (it would wait for the sweep)."""
+    monkeypatch.setattr(inbox, "wake", lambda: None)
+    mailbox = Mailbox.objects.create(name="Support", address="support@desk.example")
+    receive(mailbox, [email(message_id="<late@mail.example>")])
+    holding = threading.Barrier(inbox.DRAINERS + 1)
+
+    def leaving():
+        with batch.drainer_slot(inbox.DRAINERS):
+            holding.wait(10)
+            time.sleep(3 * inbox.HELD_PAUSE_SECONDS)
+        connection.close()
+
+    others = [threading.Thread(target=leaving) for _ in range(inbox.DRAINERS)]
+    for thread in others:
+        thread.start()
+    holding.wait(10)
+    done = inbox.drain()
+    for thread in others:
+        thread.join(10)
+
+    assert done == 1 and InboundEvent.objects.get().status == "done"
