@@ -64,7 +64,13 @@ from bench.generator.database import (
 )
 from bench.generator.desk import DeskGenerator
 from bench.generator.people import BENCH_PASSWORD, Staff, create_staff, make_customers
-from bench.generator.schema import check_fixture, fill_tickets, load, strip_for_load
+from bench.generator.schema import (
+    check_fixture,
+    fill_tickets,
+    load,
+    strip_for_load,
+    unfilled_columns,
+)
 from bench.generator.shape import AGENTS
 from bench.generator.tables import LOADED_TABLES
 
@@ -135,6 +141,13 @@ def main(argv: list[str] | None = None) -> int:
     with phase("migrate"):
         setup_django(args.database_url)
         migrate()
+        missing = unfilled_columns(params)
+        if missing:
+            raise SystemExit(
+                "The schema has required columns the generator does not write: "
+                + ", ".join(missing)
+                + ". Add them to bench/generator/tables.py."
+            )
     with phase("staff and groups (ORM)"):
         staff = create_staff()
         from django.db import connections

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.selectors import USER_REF_FIELDS, related
 from helpdesk.errors import Forbidden, NotFound
+from helpdesk.prepared import PreparedQuery, prefetched
 from tickets import hooks, permissions, search
 from tickets.hooks import TimelineItem
 from tickets.models import (
@@ -91,11 +92,10 @@ def ticket_list(*, user: User, filters: TicketFilters) -> QuerySet[Ticket]:
     return tickets
 
 
-def ticket_get(*, user: User, number: int, action: Action = Action.VIEW) -> Ticket:
-    """A ticket the user may see (else 404, so numbers reveal nothing), and may act on."""
-    # hand_back_to, follow_up_of and merged_into are usually empty: a null foreign key costs
-    # nothing to read, and leaving them out of the join halves the planning of this query.
-    ticket = (
+# hand_back_to, follow_up_of and merged_into are usually empty: a null foreign key costs
+# nothing to read, and leaving them out of the join halves the planning of this query.
+_ticket_by_number = PreparedQuery(
+    lambda number: (
         Ticket.objects.select_related("customer", "assignee", "group")
         .only(
             *TICKET_FIELDS,
@@ -103,9 +103,16 @@ def ticket_get(*, user: User, number: int, action: Action = Action.VIEW) -> Tick
             *related("assignee", USER_REF_FIELDS),
             *related("group", GROUP_REF_FIELDS),
         )
-        .filter(number=number)
-        .first()
-    )
+        .filter(number=number)[:1]
+    ),
+    "number",
+)
+
+
+def ticket_get(*, user: User, number: int, action: Action = Action.VIEW) -> Ticket:
+    """A ticket the user may see (else 404, so numbers reveal nothing), and may act on."""
+    found = _ticket_by_number(number=number)
+    ticket = found[0] if found else None
     if ticket is None or not permissions.can(user, Action.VIEW, ticket):
         raise NotFound(_("There is no ticket #%(number)s that you can see.") % {"number": number})
     permissions.require(user, action, ticket)
@@ -121,24 +128,52 @@ def _own_fields(model) -> tuple[str, ...]:
 
 
 def messages_with_details() -> QuerySet[Message]:
-    return (
-        Message.objects.select_related("author_user", "author_customer")
-        .only(
-            *_own_fields(Message),
-            *related("author_user", USER_REF_FIELDS),
-            *related("author_customer", CUSTOMER_REF_FIELDS),
-        )
-        .prefetch_related(
-            Prefetch(
-                "attachments",
-                queryset=Attachment.objects.only(*ATTACHMENT_LISTED_FIELDS).order_by("id"),
-            )
-        )
+    return Message.objects.select_related("author_user", "author_customer").only(
+        *_own_fields(Message),
+        *related("author_user", USER_REF_FIELDS),
+        *related("author_customer", CUSTOMER_REF_FIELDS),
     )
 
 
+_messages_of = PreparedQuery(
+    lambda ticket_id: (
+        messages_with_details().filter(ticket_id=ticket_id).order_by("created_at", "id")
+    ),
+    "ticket_id",
+)
+_attachments_of = PreparedQuery(
+    lambda ticket_id: (
+        Attachment.objects.only(*ATTACHMENT_LISTED_FIELDS)
+        .filter(message__ticket_id=ticket_id)
+        .order_by("id")
+    ),
+    "ticket_id",
+)
+_events_of = PreparedQuery(
+    lambda ticket_id: (
+        TicketEvent.objects.filter(ticket_id=ticket_id)
+        .select_related("actor", "actor_customer")
+        .only(
+            *_own_fields(TicketEvent),
+            *related("actor", USER_REF_FIELDS),
+            *related("actor_customer", CUSTOMER_REF_FIELDS),
+        )
+        .order_by("created_at", "id")
+    ),
+    "ticket_id",
+)
+
+
 def ticket_messages(ticket: Ticket) -> list[Message]:
-    return list(messages_with_details().filter(ticket=ticket).order_by("created_at", "id"))
+    """The ticket's messages in order, each with its authors and its attachments (as
+    `message.attachments.all()`, without another query): two prepared queries."""
+    messages = _messages_of(ticket_id=ticket.pk)
+    files: dict[int, list[Attachment]] = {}
+    for attachment in _attachments_of(ticket_id=ticket.pk) if messages else ():
+        files.setdefault(attachment.message_id, []).append(attachment)
+    for message in messages:
+        prefetched(message, "attachments", files.get(message.pk, []))
+    return messages
 
 
 def ticket_timeline(*, ticket: Ticket, user: User) -> list[TimelineItem]:
@@ -147,15 +182,7 @@ def ticket_timeline(*, ticket: Ticket, user: User) -> list[TimelineItem]:
     items = [TimelineItem("message", m.created_at, m.pk, m) for m in ticket_messages(ticket)]
     if permissions.can(user, Action.VIEW_INTERNAL, ticket):
         items += [
-            TimelineItem("event", e.created_at, e.pk, e)
-            for e in TicketEvent.objects.filter(ticket=ticket)
-            .select_related("actor", "actor_customer")
-            .only(
-                *_own_fields(TicketEvent),
-                *related("actor", USER_REF_FIELDS),
-                *related("actor_customer", CUSTOMER_REF_FIELDS),
-            )
-            .order_by("created_at", "id")
+            TimelineItem("event", e.created_at, e.pk, e) for e in _events_of(ticket_id=ticket.pk)
         ]
         for source in hooks.timeline_sources():
             items += source([ticket], user)

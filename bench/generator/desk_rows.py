@@ -122,14 +122,14 @@ class DeskRows:
                 else:
                     external = f"{channel}:{mid}" if channel in ("telegram", "viber") else ""
                 add(
-                    f"{mid}\t{plan.id}\tin\t{channel}\t{plan.customer.id}\t{NULL}\t\t{text}\t\t"
+                    f"{mid}\t{plan.id}\tin\t{channel}\t{plan.customer.id}\t{NULL}\t\t{text}\t\t\t"
                     f"{external}\treceived\t\tf\t{ts(at)}\n"
                 )
             else:
                 text = self.agent_text(plan, turn)
                 add(
                     f"{mid}\t{plan.id}\tout\t{plan.reply_channel}\t{NULL}\t{plan.assignee}\t\t"
-                    f"{text}\t\t\tsent\t\tf\t{ts(at)}\n"
+                    f"{text}\t\t\t\tsent\t\tf\t{ts(at)}\n"
                 )
             texts.append(text)
         return texts

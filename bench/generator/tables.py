@@ -35,8 +35,8 @@ COPY_COLUMNS = {
     STAGING: (*TICKET_COLUMNS, "body"),
     "tickets_message": (
         "id", "ticket_id", "direction", "channel", "author_customer_id", "author_user_id",
-        "sender_address", "text", "html", "external_id", "delivery_status", "delivery_error",
-        "is_auto_generated", "created_at",
+        "sender_address", "text", "html", "quoted_text", "external_id", "delivery_status",
+        "delivery_error", "is_auto_generated", "created_at",
     ),
     "tickets_ticketevent": (
         "id", "ticket_id", "kind", "actor_id", "actor_customer_id", "old", "new", "note",

@@ -1,0 +1,78 @@
+"""Querysets compiled once per process.
+
+Django turns a queryset into SQL every time it is evaluated. For the handful of queries that
+every ticket view runs (the ticket, its messages, events and comments) that compiling costs
+several times what PostgreSQL takes to answer them: about 0.4 ms of CPU each, against 0.1 ms
+in the database. A `PreparedQuery` compiles its queryset once, with placeholder values, and
+afterwards only puts the real values in the parameters: the same SQL, the same model
+instances (select_related and only() included), none of the compiling.
+
+Only equality filters on plain values can be prepared (a placeholder must reach the SQL as
+one parameter, unchanged); anything else raises at the first call, not silently.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Model, QuerySet
+
+
+class PreparedQuery:
+    def __init__(self, build: Callable[..., QuerySet], *names: str):
+        self._build = build
+        self._names = names
+        self._compiled: dict[str, tuple] = {}
+        self._lock = threading.Lock()
+
+    def _compile(self, alias: str) -> tuple:
+        # Values no real row has, recognisable in the compiled parameters.
+        placeholders = {name: -(2**62) + n for n, name in enumerate(self._names)}
+        queryset = self._build(**placeholders)
+        compiler = queryset.query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        positions = {}
+        for name, value in placeholders.items():
+            found = [i for i, p in enumerate(params) if isinstance(p, int) and p == value]
+            if len(found) != 1:
+                raise ValueError(f"{name!r} must reach the SQL as exactly one parameter")
+            positions[name] = found[0]
+        compiled = (queryset, compiler, sql, tuple(params), positions)
+        with self._lock:
+            self._compiled[alias] = compiled
+        return compiled
+
+    def __call__(self, **values: Any) -> list[Model]:
+        alias = DEFAULT_DB_ALIAS
+        # The compiled SQL is per database settings (a test run switches the name only).
+        compiled = self._compiled.get(alias) or self._compile(alias)
+        template, compiler, sql, params, positions = compiled
+        params = list(params)
+        for name, index in positions.items():
+            value = int(values[name])
+            if not -(2**63) <= value < 2**63:
+                return []  # as the ORM answers a lookup out of a bigint's range: no row
+            # Keep the compiled parameter's type: Django wraps integers (psycopg's Int8) so
+            # that PostgreSQL binds them as the column's type.
+            params[index] = type(params[index])(value)
+        run = copy.copy(compiler)
+        run.connection = connections[alias]
+        run.as_sql = lambda *args, **kwargs: (sql, params)
+        queryset = template._chain()
+        queryset.query.get_compiler = lambda *args, **kwargs: run
+        return list(queryset)
+
+
+def prefetched(instance: Model, name: str, objects: list[Model]) -> None:
+    """Give `instance.<name>.all()` these objects without a query, as prefetch_related
+    would have (for relations loaded by a prepared query instead)."""
+    queryset = getattr(instance, name).model._default_manager.all()
+    queryset._result_cache = objects
+    queryset._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[name] = queryset
