@@ -7,8 +7,9 @@ in the database. A `PreparedQuery` compiles its queryset once, with placeholder 
 afterwards only puts the real values in the parameters: the same SQL, the same model
 instances (select_related and only() included), none of the compiling.
 
-Only equality filters on plain values can be prepared (a placeholder must reach the SQL as
-one parameter, unchanged); anything else raises at the first call, not silently.
+Only equality filters on integers and strings can be prepared (a placeholder must reach the
+SQL as one parameter, unchanged); anything else raises at the first call, not silently.
+Placeholders are integers unless given a type: `PreparedQuery(build, "ticket_id", key=str)`.
 """
 
 from __future__ import annotations
@@ -23,21 +24,24 @@ from django.db.models import Model, QuerySet
 
 
 class PreparedQuery:
-    def __init__(self, build: Callable[..., QuerySet], *names: str):
+    def __init__(self, build: Callable[..., QuerySet], *names: str, **typed: type):
         self._build = build
-        self._names = names
+        self._types = {**dict.fromkeys(names, int), **typed}
         self._compiled: dict[str, tuple] = {}
         self._lock = threading.Lock()
 
     def _compile(self, alias: str) -> tuple:
         # Values no real row has, recognisable in the compiled parameters.
-        placeholders = {name: -(2**62) + n for n, name in enumerate(self._names)}
+        placeholders = {
+            name: -(2**62) + n if kind is int else f"\x1fprepared placeholder {n}"
+            for n, (name, kind) in enumerate(self._types.items())
+        }
         queryset = self._build(**placeholders)
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         positions = {}
         for name, value in placeholders.items():
-            found = [i for i, p in enumerate(params) if isinstance(p, int) and p == value]
+            found = [i for i, p in enumerate(params) if isinstance(p, type(value)) and p == value]
             if len(found) != 1:
                 raise ValueError(f"{name!r} must reach the SQL as exactly one parameter")
             positions[name] = found[0]
@@ -53,8 +57,8 @@ class PreparedQuery:
         template, compiler, sql, params, positions = compiled
         params = list(params)
         for name, index in positions.items():
-            value = int(values[name])
-            if not -(2**63) <= value < 2**63:
+            value = self._types[name](values[name])
+            if isinstance(value, int) and not -(2**63) <= value < 2**63:
                 return []  # as the ORM answers a lookup out of a bigint's range: no row
             # Keep the compiled parameter's type: Django wraps integers (psycopg's Int8) so
             # that PostgreSQL binds them as the column's type.

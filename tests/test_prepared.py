@@ -76,3 +76,20 @@ def test_the_cache_keeps_one_redis_client_per_pool():
     assert cache._cache.get_client("b") is client
     cache.set("prepared-test", 1)
     assert cache.get("prepared-test") == 1
+
+
+def test_api_token_authentication(agent):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    token = Token.objects.create(user=agent)
+    assert (
+        APIClient(HTTP_AUTHORIZATION=f"Token {token.key}").get("/api/v1/tickets/").status_code
+        == 200
+    )
+    refused = APIClient(HTTP_AUTHORIZATION="Token " + "0" * 40).get("/api/v1/tickets/")
+    assert refused.status_code == 401 and refused.json()["message"] == "Invalid token."
+    agent.is_active = False
+    agent.save(update_fields=["is_active"])
+    inactive = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}").get("/api/v1/tickets/")
+    assert inactive.status_code == 401 and "inactive" in str(inactive.json())

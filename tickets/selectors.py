@@ -18,6 +18,7 @@ from tickets.hooks import TimelineItem
 from tickets.models import (
     OPEN_STATUSES,
     Attachment,
+    CannedResponse,
     Customer,
     CustomerIdentity,
     Group,
@@ -174,6 +175,48 @@ def ticket_messages(ticket: Ticket) -> list[Message]:
     for message in messages:
         prefetched(message, "attachments", files.get(message.pk, []))
     return messages
+
+
+_identities_of = PreparedQuery(
+    lambda customer_id: CustomerIdentity.objects.filter(customer_id=customer_id).order_by("id"),
+    "customer_id",
+)
+
+
+def customer_identities(customer: Customer) -> list[CustomerIdentity]:
+    """The customer's identities, oldest first; afterwards also `customer.identities.all()`."""
+    identities = _identities_of(customer_id=customer.pk)
+    prefetched(customer, "identities", identities)
+    return identities
+
+
+EARLIER_TICKETS = 10
+_earlier_tickets = PreparedQuery(
+    lambda customer_id, ticket_id: (
+        Ticket.objects.filter(customer_id=customer_id)
+        .exclude(pk=ticket_id)
+        .order_by("-created_at")
+        .only("number", "subject", "status", "channel")[:EARLIER_TICKETS]
+    ),
+    "customer_id",
+    "ticket_id",
+)
+
+
+def earlier_tickets(ticket: Ticket) -> list[Ticket]:
+    """The customer's ten latest other tickets, on any channel, for the customer panel."""
+    return _earlier_tickets(customer_id=ticket.customer_id, ticket_id=ticket.pk)
+
+
+_canned_for = PreparedQuery(
+    lambda user_id: CannedResponse.objects.filter(Q(owner__isnull=True) | Q(owner_id=user_id)),
+    "user_id",
+)
+
+
+def canned_responses_for(user: User) -> list[CannedResponse]:
+    """The shared canned responses and the user's own, by title."""
+    return _canned_for(user_id=user.pk)
 
 
 def ticket_timeline(*, ticket: Ticket, user: User) -> list[TimelineItem]:

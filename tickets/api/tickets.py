@@ -34,6 +34,7 @@ TICKET_ACTIONS = [
 
 def ticket_detail_data(ticket, user) -> dict:
     """The shape of `TicketDetailSerializer`, built by the fast presenter."""
+    selectors.customer_identities(ticket.customer)  # read once, with a prepared query
     return presenters.ticket_detail(
         ticket,
         timeline=selectors.ticket_timeline(ticket=ticket, user=user),

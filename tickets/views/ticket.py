@@ -19,8 +19,6 @@ from tickets.permissions import Action
 from tickets.services import workspace as workspace_services
 from tickets.views.common import act, is_htmx, staff_required
 
-EARLIER_TICKETS = 10
-
 
 def _ticket(request: HttpRequest, number: int, action: Action = Action.VIEW) -> Ticket:
     try:
@@ -48,18 +46,12 @@ def _page_context(request: HttpRequest, ticket: Ticket) -> dict:
         customer = ticket.customer
         colleagues = active_colleagues()
         context.update(
-            identities=list(customer.identities.order_by("id")),
-            earlier=list(
-                Ticket.objects.filter(customer=customer)
-                .exclude(pk=ticket.pk)
-                .order_by("-created_at")
-                .values("number", "subject", "status", "channel")[:EARLIER_TICKETS]
-            ),
+            identities=selectors.customer_identities(customer),
+            earlier=selectors.earlier_tickets(ticket),
             agents=[u for u in colleagues if u.role != Role.INTERNAL],
             internal_staff=[u for u in colleagues if u.role == Role.INTERNAL],
             groups=selectors.active_groups(),
-            canned=list(CannedResponse.objects.filter(owner__isnull=True) |
-                        CannedResponse.objects.filter(owner=user)),
+            canned=selectors.canned_responses_for(user),
         )  # fmt: skip
     return context
 
