@@ -1,11 +1,12 @@
-"""Draining the inbox in batches: many events per transaction, email ingested set-based.
+"""Draining the inbox in batches: many events per transaction, email and web form set-based.
 
 A drainer claims the next due events (`FOR UPDATE SKIP LOCKED`, oldest first) and parses
-them, then ingests them in id order: a run of email messages in one `ticket_ingest_many` (a
-constant number of queries for the run), anything else - a bounce, a web-form submission -
-one by one in its place. The outcome is the outcome of processing the events one by one in
-that order. An event that fails rolls back alone and is counted like a failure of `process`;
-a run the batch ingest cannot take (it raises) is processed one by one instead.
+them, then ingests them in id order: a run of email messages and web-form submissions in one
+`ticket_ingest_many` (a constant number of queries for the run), anything else - a bounce, a
+messenger's running conversation - one by one in its place. The outcome is the outcome of
+processing the events one by one in that order. An event that fails rolls back alone and is
+counted like a failure of `process`; a run the batch ingest cannot take (it raises) is
+processed one by one instead.
 
 Two drainers run at once, so a reply must never be ingested before the message it answers,
 claimed by the other drainer, has committed. Claims are taken one at a time (a session
@@ -33,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
 # Channels whose messages are ingested set-based; the others one by one, in their place.
-BATCH_CHANNELS = ("email",)
+BATCH_CHANNELS = ("email", "web")
 
 # Advisory locks, two int4 keys each: (LOCKS, CLAIM) while a drainer claims; (LOCKS, SLOT + i)
 # while a drainer runs; (TURNS, n) from a claim to its commit. Turn numbers grow while any turn
@@ -143,7 +144,6 @@ def _parse(event: InboundEvent) -> inbox.Parsed | bulk_ingest.BatchMessage | Non
         message is None
         or event.channel not in BATCH_CHANNELS
         or message.reports_failure_of
-        or message.reserved_number is not None
         or message.hints.conversation
     ):
         return parsed

@@ -294,3 +294,49 @@ def test_a_batch_costs_as_many_queries_for_a_few_messages_as_for_many(mailbox, d
     assert few == lots <= 40
     assert Ticket.objects.filter(subject__startswith="Q ").count() == 2 + 3 + 60
     assert Message.objects.filter(text="More").values("ticket").distinct().count() == 2 + 3 + 60
+
+
+def web_form_outcome(process, monkeypatch) -> tuple[dict, list[int], list[int]]:
+    """Four web-form submissions (two from one customer) processed by `process`: what the
+    desk looks like, the numbers promised, and the events processed one at a time."""
+    from channels_inbound import webform
+
+    seen, promised, alone, real = {}, [], [], inbox.process_locked
+
+    def counted(event, parsed=None):
+        alone.append(event.pk)
+        return real(event, parsed)
+
+    monkeypatch.setattr(inbox, "process_locked", counted)
+
+    def run():
+        with transaction.atomic():
+            for n, address in enumerate(["web1", "web2", "web1", "web3"]):
+                promised.append(webform.submit(
+                    email=f"{address}@mail.example", name=f"Web {address}",
+                    subject=f"Order {n}", text=f"Where is order {n}?", language="en",
+                    client="bulk-ingest-test", key=f"bulk-ingest-test-{n}",
+                ).number)  # fmt: skip
+            process()
+            seen.update(picture())
+            seen["numbers"] = sorted(Ticket.objects.values_list("number", flat=True))
+            raise Rollback
+
+    with pytest.raises(Rollback):
+        run()
+    seen["numbers"] = [promised.index(n) if n in promised else n for n in seen["numbers"]]
+    return seen, promised, alone
+
+
+def test_web_form_submissions_go_in_batches_with_the_numbers_they_were_promised(
+    support, monkeypatch, settings
+):
+    settings.HELPDESK_WEBFORM_RATE_LIMIT = "100/minute"
+    alone, _, _ = web_form_outcome(one_by_one, monkeypatch)
+    batched, _, one_at_a_time = web_form_outcome(in_batches, monkeypatch)
+
+    assert one_at_a_time == []  # all four went through the batch ingest
+    assert batched["numbers"] == [0, 1, 2, 3]  # each ticket has the number its answer gave
+    for part in alone:
+        assert batched[part] == alone[part], part
+    assert len(batched["customers"]) == 3  # web1 wrote twice: one customer

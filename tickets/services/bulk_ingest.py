@@ -152,8 +152,6 @@ class _Batch:
         self.renamed: dict[int, Customer] = {}
 
     def run(self) -> list[IngestResult | ApplicationError]:
-        if any(i.message.reserved_number is not None for i in self.items):
-            raise Unbatchable("A ticket number promised before is given one message at a time.")
         live = self._without_duplicates()
         self.senders = find_or_create_senders(live)
         self.identities = identities_of(self.senders) if live else {}
@@ -275,6 +273,8 @@ class _Batch:
             updated_at=now,
             last_customer_message_at=now if item.text else None,
         )
+        if message.reserved_number is not None:  # promised to a web-form customer already
+            ticket.number = message.reserved_number
         texts = identity_texts(customer, self.identities[customer.pk])
         self.vectors[id(ticket)] = [search.body_of([item.subject, item.text, *texts])]
         self.new_tickets.append(ticket)

@@ -93,6 +93,11 @@ class BatchThreads:
                 wanted.add(item.key)
             if message.hints.ticket_number is not None:
                 numbers.add(message.hints.ticket_number)
+        promised = {i.message.reserved_number for i in items} - {None}
+        if numbers & promised:
+            # A reply to a web-form ticket opened in this very batch: one by one, the ticket
+            # exists when its reply comes.
+            raise Unbatchable("A message quotes a number promised to another in the batch.")
         wanted |= hinted
         self.stored: dict[tuple[str, str], StoredMessage] = {}
         if wanted:

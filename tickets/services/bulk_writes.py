@@ -27,9 +27,17 @@ NEW_TICKET_COLUMNS = (
     "follow_up_of_id", "participant_addresses", "created_at", "updated_at",
     "last_customer_message_at",
 )  # fmt: skip
+# A number promised before (the web form answers with one) is written; otherwise the next
+# one of the sequence, drawn in row order.
 NEW_TICKET = (
-    "(%s, %s, %s, %s, %s, %s, %s::varchar(50)[], %s, %s::varchar(320)[], %s, %s, %s, {vector})"
+    "(%s, %s, %s, %s, %s, %s, %s::varchar(50)[], %s, %s::varchar(320)[], %s, %s, %s, {vector}, "
+    "coalesce(%s::bigint, nextval('tickets_ticket_number_seq')))"
 )
+
+
+def _promised_number(ticket: Ticket) -> int | None:
+    number = ticket.__dict__.get("number")
+    return number if isinstance(number, int) else None  # else the field's database default
 
 
 def insert_tickets(tickets: list[Ticket], vectors: dict[int, list[str]]) -> None:
@@ -45,8 +53,8 @@ def insert_tickets(tickets: list[Ticket], vectors: dict[int, list[str]]) -> None
         vector = "to_tsvector(%s::regconfig, %s)" + (f" || {added}" if appended else "")
         rows.append(NEW_TICKET.format(vector=vector))
         params += [getattr(ticket, column) for column in NEW_TICKET_COLUMNS]
-        params += [search.CONFIG, first, *added_params]
-    columns = ", ".join([*NEW_TICKET_COLUMNS, "search_vector"])
+        params += [search.CONFIG, first, *added_params, _promised_number(ticket)]
+    columns = ", ".join([*NEW_TICKET_COLUMNS, "search_vector", "number"])
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {Ticket._meta.db_table} ({columns}) VALUES {', '.join(rows)} "  # noqa: S608
