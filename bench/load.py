@@ -24,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import processes
+from scripts.devrun.common import default_web_concurrency
 
 DATABASE = "postgres://postgres@127.0.0.1:5432/helpdesk_bench"
 LUA = Path(__file__).resolve().parent / "lua"
@@ -144,14 +145,21 @@ def queries_per_request(fx: dict, scenario: dict) -> int:
     return len(queries)
 
 
-def settle(timeout: int) -> float:
-    """Wait until the worker has processed every inbound event (a backlog left by an earlier
-    run would otherwise compete with the measured requests). Returns the seconds waited."""
-    from channels_inbound.models import InboundEvent
+def settle(timeout: int, *, outbound: bool = True) -> float:
+    """Wait until the worker has processed every inbound event and sent what they answer
+    with (a backlog left by an earlier run would otherwise compete with the measured
+    requests). Returns the seconds waited."""
+    from channels_inbound.models import InboundEvent, OutboundDelivery
 
     started = time.monotonic()
     while time.monotonic() - started < timeout:
-        if not InboundEvent.objects.filter(status=InboundEvent.Status.PENDING).exists():
+        if not (
+            InboundEvent.objects.filter(status=InboundEvent.Status.PENDING).exists()
+            or (
+                outbound
+                and OutboundDelivery.objects.filter(status=OutboundDelivery.Status.QUEUED).exists()
+            )
+        ):
             break
         time.sleep(0.5)
     return round(time.monotonic() - started, 1)
@@ -226,7 +234,7 @@ def main() -> int:
 
     log_dir = processes.ROOT / "var" / "bench" / "load"
     port = processes.free_port()
-    workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+    workers = int(os.environ.get("WEB_CONCURRENCY") or default_web_concurrency())
     web = processes.web(env, port, log_dir, workers=workers)
     worker = processes.worker(env, log_dir)
     beat = processes.beat(env, log_dir)
@@ -237,6 +245,7 @@ def main() -> int:
         for scenario in scenarios(fx):
             if options.only and options.only not in scenario["name"]:
                 continue
+            settle(options.settle_timeout)
             url = f"http://127.0.0.1:{port}{scenario['path']}"
             wrk(url, scenario["lua"], options.warmup, env, options.connections)
             row = wrk(url, scenario["lua"], options.duration, env, options.connections)
@@ -245,7 +254,7 @@ def main() -> int:
             if scenario["lua"] == "create_webform.lua":
                 # The answer carries the number at once; the worker creates the tickets. How
                 # long until every one of them exists is part of the figure.
-                row["drain_s"] = settle(options.settle_timeout)
+                row["drain_s"] = settle(options.settle_timeout, outbound=False)
                 row["tickets_per_s_end_to_end"] = round(
                     row["requests"] / (row["seconds"] + row["drain_s"]), 1
                 )
