@@ -340,3 +340,23 @@ def test_web_form_submissions_go_in_batches_with_the_numbers_they_were_promised(
     for part in alone:
         assert batched[part] == alone[part], part
     assert len(batched["customers"]) == 3  # web1 wrote twice: one customer
+
+
+def test_a_message_quoting_a_number_promised_in_the_same_batch_is_not_batched(support):
+    from tickets.types import NormalizedMessage, ThreadHints
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('tickets_ticket_number_seq')")
+        promised = cursor.fetchone()[0]
+    first = NormalizedMessage(channel="web", sender_kind="email", sender_value="p@mail.example",
+                              text="Where is my order?", external_id="web:promised-1",
+                              reserved_number=promised)  # fmt: skip
+    reply = NormalizedMessage(channel="web", sender_kind="email", sender_value="p@mail.example",
+                              text="Any news?", external_id="web:promised-2",
+                              hints=ThreadHints(ticket_number=promised))  # fmt: skip
+    items = [bulk_ingest.prepare(first, support), bulk_ingest.prepare(reply, support)]
+
+    with pytest.raises(bulk_ingest.Unbatchable, match="promised"):
+        bulk_ingest.ticket_ingest_many(items=items)
+    assert not Ticket.objects.filter(number=promised).exists()  # nothing written
+    assert not Message.objects.filter(external_id__startswith="web:promised").exists()
