@@ -24,6 +24,26 @@ def fresh_process_caches():
         forget()
 
 
+@pytest.fixture
+def own_channel_layer():
+    """A channel layer instance of this test's own, for tests that `receive()` in their own
+    event loop. The e2e server is a session-long uvicorn loop in the same xdist worker, and a
+    browser that just closed may leave its consumer receiving there a moment longer; the Redis
+    layer lets only one event loop at a time receive on an instance ("Two event loops are
+    trying to receive() on one channel layer at once!"). Sending is unaffected: the publisher
+    looks the layer up for every batch, so it sends through this one while the test runs."""
+    from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
+
+    shared = channel_layers.backends.get(DEFAULT_CHANNEL_LAYER)
+    layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
+    channel_layers.backends[DEFAULT_CHANNEL_LAYER] = layer
+    yield layer
+    if shared is None:
+        channel_layers.backends.pop(DEFAULT_CHANNEL_LAYER, None)
+    else:
+        channel_layers.backends[DEFAULT_CHANNEL_LAYER] = shared
+
+
 @pytest.fixture(autouse=True)
 def default_auto_replies(request):
     """The acknowledgement templates the data migration installs, as every real desk has

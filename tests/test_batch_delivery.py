@@ -62,17 +62,16 @@ def bulk_message(sender: str):
     return inbound(sender=sender, external_id=f"<q-{sender}>")
 
 
-def test_the_publisher_sends_only_to_groups_someone_is_in(db):
+def test_the_publisher_sends_only_to_groups_someone_is_in(db, own_channel_layer):
     """A burst of inbound mail makes hundreds of events, mostly for tickets nobody has open:
     who listens is asked once, and a member whose group membership expired does not count."""
     import asyncio
 
     from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
 
     from helpdesk import realtime
 
-    layer = get_channel_layer()
+    layer = own_channel_layer
     heard = []
 
     async def story():

@@ -22,7 +22,7 @@ from tests.conftest import inbound
 from tickets import services
 from tickets.types import ThreadHints
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("own_channel_layer")]
 
 HEADERS = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
 

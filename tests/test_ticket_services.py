@@ -3,7 +3,6 @@ refusal."""
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 
 from channels_inbound.models import OutboundDelivery
 from comments.models import InternalComment
@@ -269,8 +268,10 @@ def test_search_finds_subjects_messages_customers_in_both_languages(agent, query
     assert (ticket in found) is expected
 
 
-def test_services_publish_after_commit_only(agent, support, django_capture_on_commit_callbacks):
-    layer = get_channel_layer()
+def test_services_publish_after_commit_only(
+    agent, support, django_capture_on_commit_callbacks, own_channel_layer
+):
+    layer = own_channel_layer
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)("agents", channel)
 
