@@ -278,8 +278,14 @@ def main() -> int:
         "warmup_s": options.warmup,
         "scenarios": results,
     }
-    out = processes.ROOT / "bench" / "results" / f"load-{options.tickets}.json"
+    if options.only:
+        # A partial run must not replace the record of the whole one the README quotes.
+        out = processes.ROOT / "var" / "bench" / f"load-{options.tickets}-only.json"
+    else:
+        out = processes.ROOT / "bench" / "results" / f"load-{options.tickets}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print(f"written to {out.relative_to(processes.ROOT)}")
     print(table(result))
     return 0
 

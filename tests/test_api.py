@@ -303,3 +303,26 @@ def test_error_bodies_are_json_with_a_message(api, agent):
         "message": "There is no ticket #999999 that you can see.",
         "extra": {},
     }
+
+
+def test_a_reused_validator_forgets_the_previous_request():
+    """`validated` keeps one bound serializer per thread: one request's errors or data must
+    never show in the next one's."""
+    from rest_framework.exceptions import ValidationError
+
+    from tickets.api import serializers as s
+    from tickets.api.common import validated
+
+    good = {"customer": {"kind": "email", "value": "a@mail.example"}, "text": "First"}
+    first = validated(s.TicketCreateSerializer, good)
+    with pytest.raises(ValidationError) as refused:
+        validated(s.TicketCreateSerializer, {"customer": {"id": 5}, "text": "", "colour": "x"})
+    second = validated(s.TicketCreateSerializer, {"customer": {"id": 7}, "text": "Second"})
+
+    assert set(refused.value.detail) == {"text", "colour"}
+    assert first["text"] == "First" and first["customer"] == {
+        "kind": "email",
+        "value": "a@mail.example",
+    }
+    assert second["text"] == "Second" and second["customer"] == {"id": 7}
+    assert "colour" not in second

@@ -1,6 +1,7 @@
 """The raw inbox: stored before parsing, processed once, recovered by the sweep."""
 
 import pytest
+from django.db import transaction
 
 from channels_inbound import inbox
 from channels_inbound.models import InboundEvent
@@ -32,6 +33,35 @@ def test_an_event_is_stored_raw_then_processed_into_one_message(support):
     message = Message.objects.filter(direction=Direction.IN).get()
     assert event.message == message and event.attempts == 1 and event.processed_at
     assert message.ticket.group == support and message.external_id == "web:k1"
+
+
+def test_receiving_is_one_statement_and_wakes_the_drainers_only_after_commit(
+    db, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """Every web-form submission takes this path: the row and its reserved number in one
+    round trip (no savepoint, no BEGIN/COMMIT of its own), the drainers woken after the
+    transaction it runs in commits, and nothing woken when that transaction rolls back."""
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        django_assert_num_queries(1) as captured,
+    ):
+        received = inbox.receive(
+            channel="web", external_key="one-trip", payload=web_payload("one-trip"),
+            reserve_number=True,
+        )  # fmt: skip
+    assert captured.captured_queries[0]["sql"].lstrip().startswith("INSERT")
+    assert received.created and received.reserved_number
+    assert callbacks == [inbox.wake]
+
+    def receive_then_fail():
+        with transaction.atomic():
+            inbox.receive(channel="web", external_key="undone", payload=web_payload("undone"))
+            raise RuntimeError("the caller fails after receiving")
+
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(RuntimeError):
+        receive_then_fail()
+    assert callbacks == []
+    assert not InboundEvent.objects.filter(external_key="undone").exists()
 
 
 def test_the_same_delivery_twice_is_one_event_and_processing_twice_is_one_message(db):

@@ -1,5 +1,7 @@
 """The fast presenters produce exactly what the documented serializers do."""
 
+import json
+
 import pytest
 from django.utils import timezone
 
@@ -47,6 +49,22 @@ def test_ticket_detail_matches_the_serializer(rich_ticket, agent, zone):
 
 def test_ticket_row_matches_the_serializer(rich_ticket):
     assert presenters.ticket_row(rich_ticket) == s.TicketRowSerializer(rich_ticket).data
+
+
+def test_the_create_answer_matches_the_serializer(api, agent, support):
+    response = api(agent).post(
+        "/api/v1/tickets/",
+        {"customer": {"kind": "email", "value": "row@mail.example", "name": "Row"},
+         "text": "A call", "group": support.pk, "owner": agent.pk, "tags": ["phone"]},
+        format="json",
+    )  # fmt: skip
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    ticket = selectors.ticket_get(user=agent, number=body["number"])
+    ticket.message_id = ticket.messages.get().pk
+    assert body == json.loads(json.dumps(s.TicketCreatedSerializer(ticket).data))
+    assert body["owner"]["id"] == agent.pk and body["group"]["id"] == support.pk
 
 
 def test_every_serializer_field_is_presented(rich_ticket, agent):

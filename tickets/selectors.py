@@ -298,6 +298,22 @@ def customer_get(*, user: User, customer_id: int) -> Customer:
     return customer
 
 
+_customer_by_id = PreparedQuery(
+    lambda customer_id: Customer.objects.filter(pk=customer_id), "customer_id"
+)
+
+
+def customer_for_new_ticket(customer_id: int) -> Customer | None:
+    """The customer a new ticket is for (the one who lives on, when they were merged), with
+    their identities read, as the ticket's search vector needs them; None if there is none."""
+    found = _customer_by_id(customer_id=customer_id)
+    if not found:
+        return None
+    customer = customer_resolve(found[0])
+    customer_identities(customer)
+    return customer
+
+
 def customer_resolve(customer: Customer) -> Customer:
     """Follow merges to the customer who lives on."""
     seen = set()

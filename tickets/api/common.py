@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 
@@ -32,8 +34,28 @@ def uploaded_attachments(request: Request) -> list[NewAttachment]:
     ]
 
 
+_bound = threading.local()
+# What `is_valid` leaves on a serializer; cleared before it validates the next request.
+_VALIDATION_STATE = ("_validated_data", "_errors", "_data")
+
+
 def validated(serializer_class, data, **kwargs):
-    serializer = serializer_class(data=data, **kwargs)
+    """`data` validated by `serializer_class`, or a 400 naming every wrong field.
+
+    DRF builds a serializer's fields anew for every instance (a deep copy of each declared
+    field, then binding): on a small endpoint that is most of the request's Python. Input
+    serializers keep no state of their own between validations, so each thread keeps one
+    bound instance per class and hands it the next request's data."""
+    if kwargs:
+        serializer = serializer_class(data=data, **kwargs)
+    else:
+        bound = _bound.__dict__.setdefault("serializers", {})
+        serializer = bound.get(serializer_class)
+        if serializer is None:
+            serializer = bound[serializer_class] = serializer_class(data=data)
+        for name in _VALIDATION_STATE:
+            serializer.__dict__.pop(name, None)
+        serializer.initial_data = data
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
 

@@ -50,7 +50,6 @@ def _get_or_404(model, pk, what):
         messages = {
             "group": _("There is no group with id %(id)s."),
             "user": _("There is no user with id %(id)s."),
-            "customer": _("There is no customer with id %(id)s."),
         }
         raise ApplicationError(messages[what] % {"id": pk})
     return obj
@@ -108,14 +107,17 @@ class TicketListCreateApi(APIView):
             tags=data.get("tags", []),
             attachments=uploaded_attachments(request),
         )
-        ticket = created.ticket
-        ticket.message_id = created.message.pk
-        return Response(s.TicketCreatedSerializer(ticket).data, status=201)
+        row = presenters.ticket_row(created.ticket)
+        return Response({**row, "message_id": created.message.pk}, status=201)
 
     def _customer(self, data) -> Customer | services.CustomerSpec:
         if "id" in data:
-            customer = _get_or_404(Customer, data["id"], "customer")
-            return selectors.customer_resolve(customer)
+            customer = selectors.customer_for_new_ticket(data["id"])
+            if customer is None:
+                raise ApplicationError(
+                    _("There is no customer with id %(id)s.") % {"id": data["id"]}
+                )
+            return customer
         return services.CustomerSpec(
             kind=data["kind"], value=data["value"], name=data.get("name", "")
         )
