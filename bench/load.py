@@ -28,6 +28,8 @@ from scripts.devrun.common import default_web_concurrency
 
 DATABASE = "postgres://postgres@127.0.0.1:5432/helpdesk_bench"
 LUA = Path(__file__).resolve().parent / "lua"
+# Above this share of CPU time taken by other guests of the host, a run says so.
+STEAL_WARNING_PERCENT = 5
 TARGETS = {
     "ticket list (API)": {"p95_ms": 25, "queries": 6},
     "ticket with 5 messages (API)": {"p95_ms": 20},
@@ -102,14 +104,44 @@ def scenarios(fx: dict) -> list[dict]:
     ]  # fmt: skip
 
 
+def cpu_ticks() -> list[int]:
+    """The machine's CPU time so far, by kind (the `cpu` line of /proc/stat)."""
+    with open("/proc/stat") as stat:
+        return [int(x) for x in stat.readline().split()[1:9]]
+
+
+def steal_percent(before: list[int], after: list[int]) -> float:
+    """The share of the CPU the hypervisor gave to other guests between two readings. On a
+    shared virtual machine that share is taken from the product, so a run with much of it
+    measures the neighbours, not the code."""
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    return round(100 * spent[7] / max(sum(spent), 1), 1)
+
+
+def calibration_ms() -> float:
+    """How long this machine takes for a fixed piece of pure Python (the best of three), so
+    that runs on different machines, or on one machine whose host got busier, can be told
+    apart: the figures of a run scale with it."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(2_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
+
+
 def wrk(url: str, lua: str, seconds: int, env: dict, connections: int) -> dict:
+    before = cpu_ticks()
     out = subprocess.run(
         ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
          "-s", str(LUA / lua), url],
         env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     line = next(x for x in out.stdout.splitlines() if x.startswith("WRK-RESULT "))
-    return json.loads(line.removeprefix("WRK-RESULT "))
+    return {**json.loads(line.removeprefix("WRK-RESULT ")),
+            "cpu_steal_percent": steal_percent(before, cpu_ticks())}  # fmt: skip
 
 
 def queries_per_request(fx: dict, scenario: dict) -> int:
@@ -181,10 +213,11 @@ def table(result: dict) -> str:
     lines = [
         f"`{result['command']}` — {result['tickets']:,} tickets, {result['date']}, "
         f"wrk -t2 -c{result['connections']} -d{result['duration_s']}s after a "
-        f"{result['warmup_s']} s warm-up",
+        f"{result['warmup_s']} s warm-up; calibration {result['calibration_ms']['before']} ms "
+        f"before, {result['calibration_ms']['after']} ms after",
         "",
-        "| scenario | median ms | p95 ms | requests/s | SQL queries | target | |",
-        "|---|---:|---:|---:|---:|---|---|",
+        "| scenario | median ms | p95 ms | requests/s | SQL queries | CPU steal | target | |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for name, row in result["scenarios"].items():
         target = ", ".join(f"{k.replace('_ms', ' ms').replace('rps', '/s')} "
@@ -192,7 +225,8 @@ def table(result: dict) -> str:
                            for k, v in TARGETS.get(name, {}).items())  # fmt: skip
         lines.append(
             f"| {name} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row['rps']:.0f} | "
-            f"{row['queries']} | {target} | {row['verdict']} |"
+            f"{row['queries']} | {row.get('cpu_steal_percent', 0):.0f} % | {target} | "
+            f"{row['verdict']} |"
         )
     return "\n".join(lines)
 
@@ -232,6 +266,7 @@ def main() -> int:
     env["BENCH_COOKIE"] = fx["cookie"]
     connection.close()
 
+    calibration = {"before": calibration_ms()}  # before the product's processes start
     log_dir = processes.ROOT / "var" / "bench" / "load"
     port = processes.free_port()
     workers = int(os.environ.get("WEB_CONCURRENCY") or default_web_concurrency())
@@ -260,10 +295,15 @@ def main() -> int:
                 )
             results[scenario["name"]] = row
             print(f"{scenario['name']}: {json.dumps(row)}", flush=True)
+            if row["cpu_steal_percent"] > STEAL_WARNING_PERCENT:
+                print(f"WARNING: the hypervisor took {row['cpu_steal_percent']} % of the CPU "
+                      "during this scenario; its figures are not comparable to a quiet run.",
+                      flush=True)  # fmt: skip
             time.sleep(1)
     finally:
         for process in (beat, worker, web):
             processes.stop(process)
+    calibration["after"] = calibration_ms()
 
     result = {
         "command": "make bench"
@@ -273,6 +313,7 @@ def main() -> int:
         "tickets": options.tickets,
         "machine": f"{os.cpu_count()} cores",
         "web_workers": workers,
+        "calibration_ms": calibration,
         "connections": options.connections,
         "duration_s": options.duration,
         "warmup_s": options.warmup,
