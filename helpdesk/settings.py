@@ -263,6 +263,9 @@ HELPDESK_MAX_ATTACHMENT_BYTES = env.int("HELPDESK_MAX_ATTACHMENT_MB", default=25
 # The public web form: submissions per client address, e.g. "5/minute", "100/hour".
 HELPDESK_WEBFORM_RATE_LIMIT = env.str("HELPDESK_WEBFORM_RATE_LIMIT", default="5/minute")
 # Acknowledgements of new tickets per customer per hour, at most (loops and floods).
+# How long an inbox drainer waits after a small batch for more events to come (see
+# channels_inbound/inbox.py): a little delay for the agent, a much cheaper worker under load.
+HELPDESK_INBOX_LINGER_SECONDS = env.float("HELPDESK_INBOX_LINGER_SECONDS", default=0.1)
 HELPDESK_AUTOACK_PER_HOUR = env.int("HELPDESK_AUTOACK_PER_HOUR", default=3)
 # The largest email the poller fetches; a larger one is recorded with its error and skipped.
 HELPDESK_MAX_EMAIL_MB = env.int("HELPDESK_MAX_EMAIL_MB", default=40)

@@ -24,6 +24,18 @@ def fresh_process_caches():
         forget()
 
 
+@pytest.fixture(autouse=True)
+def no_request_left_open():
+    """A test client request that raised leaves its response unclosed, and work deferred until
+    after the response (`helpdesk.after_response`) would then wait for the next request, in
+    another test: each test starts and ends outside any request."""
+    from helpdesk import after_response
+
+    after_response.finish()
+    yield
+    after_response.finish()
+
+
 @pytest.fixture
 def own_channel_layer():
     """A channel layer instance of this test's own, for tests that `receive()` in their own

@@ -154,3 +154,61 @@ def test_a_drainer_woken_as_the_others_leave_takes_their_slot(transactional_db, 
         thread.join(10)
 
     assert done == 1 and InboundEvent.objects.get().status == "done"
+
+
+def test_after_a_small_batch_a_drainer_lingers_and_takes_what_came_meanwhile(
+    db, monkeypatch, settings
+):
+    """Under a steady stream, a drainer that found only a few events waits a moment before it
+    claims again, so that the next batch is bigger (a batch costs about the same for one
+    event as for fifty)."""
+    from django.core.cache import cache
+
+    monkeypatch.setattr(inbox, "wake", lambda: None)
+    mailbox = Mailbox.objects.create(name="Support", address="support@desk.example")
+    receive(mailbox, [email(message_id="<first@mail.example>")])
+    claims, real_claim, lingered = [], batch._claim, []
+
+    def counted(limit):
+        events, previous = real_claim(limit)
+        claims.append(len(events))
+        return events, previous
+
+    def linger():
+        if not lingered:  # two more events arrive while the drainer waits
+            receive(mailbox, [email(sender=f"s{i}@mail.example",
+                                    message_id=f"<s{i}@mail.example>") for i in range(2)],
+                    tag="later")  # fmt: skip
+        lingered.append(settings.HELPDESK_INBOX_LINGER_SECONDS)
+
+    monkeypatch.setattr(batch, "_claim", counted)
+    monkeypatch.setattr(inbox, "_linger", linger)
+    settings.HELPDESK_INBOX_LINGER_SECONDS = 0.05
+
+    assert inbox.drain() == 3
+    assert claims == [1, 2, 0, 0] and lingered == [0.05, 0.05]  # the last look: no linger
+    assert cache.get(inbox.AWAKE_FLAG) is None
+
+    settings.HELPDESK_INBOX_LINGER_SECONDS = 0  # eager tasks drain inside the request
+    receive(mailbox, [email(message_id="<eager@mail.example>")], tag="eager")
+    assert inbox.drain() == 1 and len(lingered) == 2
+
+
+def test_the_awake_flag_set_by_a_submission_is_the_cache_s_flag(db, monkeypatch):
+    """The wake-up writes the flag with a plain SET NX; drainers read and clear it through
+    the cache: both must mean the same key and value."""
+    from django.core.cache import cache
+
+    from channels_inbound import tasks
+
+    woken = []
+    monkeypatch.setattr(tasks.drain_inbox, "apply_async", lambda **kw: woken.append(kw))
+    cache.delete(inbox.AWAKE_FLAG)
+    inbox.wake()
+    assert cache.get(inbox.AWAKE_FLAG) == 1 and len(woken) == inbox.DRAINERS
+    inbox.wake()  # awake already: nobody else is woken
+    assert len(woken) == inbox.DRAINERS
+    cache.delete(inbox.AWAKE_FLAG)
+    inbox.wake()
+    assert len(woken) == 2 * inbox.DRAINERS
+    cache.delete(inbox.AWAKE_FLAG)

@@ -51,7 +51,7 @@ def test_receiving_is_one_statement_and_wakes_the_drainers_only_after_commit(
         )  # fmt: skip
     assert captured.captured_queries[0]["sql"].lstrip().startswith("INSERT")
     assert received.created and received.reserved_number
-    assert callbacks == [inbox.wake]
+    assert callbacks == [inbox.wake_soon]
 
     def receive_then_fail():
         with transaction.atomic():
