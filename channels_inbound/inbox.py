@@ -327,7 +327,7 @@ def _drain(seconds: float) -> tuple[int, bool]:
                 count = process_due()
                 if not count:
                     return done, False
-                cache.add(AWAKE_FLAG, 1, timeout=DRAIN_SECONDS * 2)
+                _set_awake_flag()
             done += count
             if count < LINGER_BELOW and settings.HELPDESK_INBOX_LINGER_SECONDS:
                 _linger()
