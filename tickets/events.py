@@ -22,17 +22,32 @@ def record(
     new: Any = None,
     note: str = "",
 ) -> TicketEvent:
-    event = TicketEvent.objects.create(
-        ticket=ticket,
-        kind=kind,
-        actor=by,
-        actor_customer=by_customer,
-        old=old,
-        new=new,
-        note=note,
-    )
-    hooks.dispatch_ticket_event(event)
+    event = build(ticket, kind=kind, by=by, by_customer=by_customer, old=old, new=new, note=note)
+    event.save(force_insert=True)
+    recorded(event)
     return event
+
+
+def build(
+    ticket: Ticket,
+    *,
+    kind: EventKind,
+    by: User | None = None,
+    by_customer: Customer | None = None,
+    old: Any = None,
+    new: Any = None,
+    note: str = "",
+) -> TicketEvent:
+    """An event not written yet, for a statement that writes it with other rows; call
+    `recorded` once it is written."""
+    return TicketEvent(
+        ticket=ticket, kind=kind, actor=by, actor_customer=by_customer, old=old, new=new, note=note
+    )
+
+
+def recorded(event: TicketEvent) -> None:
+    """Tell the subscribers about an event just written, in its transaction."""
+    hooks.dispatch_ticket_event(event)
 
 
 def user_ref(user: User | None) -> dict[str, Any] | None:

@@ -26,9 +26,9 @@ def body_of(texts: Iterable[str]) -> str:
     return "\n".join(t[:MAX_INDEXED_CHARS] for t in texts if t)
 
 
-def vector_of(texts: Iterable[str]) -> SearchVector:
-    """The search vector of some texts, as an SQL expression to write with a row."""
-    return SearchVector(Value(body_of(texts)), config=CONFIG)
+def vector_sql(texts: Iterable[str]) -> tuple[str, list[str]]:
+    """The search vector of some texts: SQL and its parameters, to write with a row."""
+    return "to_tsvector(%s::regconfig, %s)", [CONFIG, body_of(texts)]
 
 
 def vector_of_bodies(first: str, appended: Iterable[str]) -> SearchVector:
