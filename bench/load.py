@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/load.py [--tickets 1000000] [--duration 20] [--warmup 3]
 
-Fills (or reuses) the `helpdesk_bench` database with bench/generate.py, starts web (uvicorn,
+Fills (or reuses) the `helpdesk_bench` database with bench/generate.py, starts web (granian,
 the same command and worker count as `make run`), the Celery worker and beat, then for each
 scenario runs wrk at concurrency 4 for a warm-up (discarded) and the measured run, and counts
 the SQL queries one request of each scenario makes. Writes bench/results/load-<N>.json and

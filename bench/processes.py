@@ -52,10 +52,14 @@ def stop(process: subprocess.Popen | None, sig: int = signal.SIGTERM, timeout: f
 
 
 def web(env, port: int, log_dir: Path, workers: int = 2) -> subprocess.Popen:
-    process = start("web", [
-        PYTHON, "-m", "uvicorn", "helpdesk.asgi:application", "--host", "127.0.0.1",
-        "--port", str(port), "--workers", str(workers), "--no-access-log", "--lifespan", "off",
-    ], env, log_dir)  # fmt: skip
+    """The pages and the API as `make run` serves them (its websockets server is not started:
+    no benchmark opens a socket, and real-time events go out through Redis all the same)."""
+    from scripts.devrun.common import Options
+    from scripts.devrun.supervisor import child_commands
+
+    options = Options(host="127.0.0.1", port=port, realtime_port=0, web_concurrency=workers,
+                      celery_concurrency=2)  # fmt: skip
+    process = start("web", child_commands(options)["web"], env, log_dir)
     wait_for_port(port)
     return process
 

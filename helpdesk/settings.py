@@ -26,6 +26,10 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
+# Pages open their websocket on this port of their own host when the websockets are served
+# apart from the pages (`make run`: pages by granian on PORT, websockets by uvicorn on
+# PORT+1); 0 means on the page's own port (one ASGI server for both, or a proxy routing /ws/).
+REALTIME_PORT = env.int("REALTIME_PORT", default=0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -9,10 +9,11 @@
    unless either is set already.
 3. Migrate, collect static files, compile the translations and load the demo data.
 4. Print where the app is and the demo logins.
-5. Run web (uvicorn), worker and beat (Celery) in the foreground, each in its own process group,
-   with their output prefixed by name like honcho or foreman. Ctrl-C or SIGTERM stops them all
-   (SIGTERM, then SIGKILL after 10 s) and exits 0; if one exits on its own, the others are
-   stopped and run.py exits with that child's status.
+5. Run web (granian: pages and API on PORT), realtime (uvicorn: websockets on REALTIME_PORT,
+   PORT+1 by default), worker and beat (Celery) in the foreground, each in its own process
+   group, with their output prefixed by name like honcho or foreman. Ctrl-C or SIGTERM stops
+   them all (SIGTERM, then SIGKILL after 10 s) and exits 0; if one exits on its own, the
+   others are stopped and run.py exits with that child's status.
 
 Stdlib only, plus psycopg2.
 """
@@ -151,6 +152,7 @@ def print_banner(environ: dict[str, str], options: Options) -> None:
         f"\n  The helpdesk is starting at {base}/\n"
         f"    API docs  {base}/api/docs/\n"
         f"    Admin     {base}/admin/\n"
+        f"    Websockets on port {options.realtime_port}\n"
     )
     logins = manage(environ, "seed_demo", "--print-logins")
     if logins.returncode == 0 and logins.stdout.strip():
@@ -167,8 +169,10 @@ def run(cleanup: contextlib.ExitStack) -> int:
     configured = configured_names(environ)
     options = read_options(environ)
     ensure_port_free(options.host, options.port)
+    ensure_port_free(options.host, options.realtime_port)
     provide_services(environ, configured, cleanup)
     prepare_environment(environ, configured)
+    environ["REALTIME_PORT"] = str(options.realtime_port)  # where pages open their websocket
     prepare_app(environ)
     print_banner(environ, options)
     return Supervisor(colour=use_colour()).run(child_commands(options), environ)

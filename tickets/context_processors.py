@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from tickets import queues
@@ -9,6 +10,7 @@ def workspace(request):
     if user is None or not user.is_authenticated:
         return {}
     return {
+        "realtime_port": settings.REALTIME_PORT or "",
         "queues": SimpleLazyObject(lambda: queues.queues_for(user)),
         "saved_filters": SimpleLazyObject(
             lambda: queues.saved_filters_for(user) if user.is_agent else []

@@ -20,7 +20,7 @@ PRIVATE_REDIS_PORT = 63799
 STOP_TIMEOUT = 10.0  # seconds a child (or private server) gets between SIGTERM and SIGKILL
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 CELERY_QUEUES = "default,inbound,outbound,sla,reports"
-COLOURS = {"web": "36", "worker": "33", "beat": "35", "run": "1"}  # ANSI: cyan, yellow, ...
+COLOURS = {"web": "36", "realtime": "32", "worker": "33", "beat": "35", "run": "1"}  # ANSI
 
 
 class SetupError(Exception):
@@ -48,6 +48,7 @@ def relative(path: Path) -> str:
 class Options:
     host: str
     port: int
+    realtime_port: int
     web_concurrency: int
     celery_concurrency: int
 
@@ -72,7 +73,8 @@ def default_web_concurrency() -> int:
 def read_options(environ: dict[str, str]) -> Options:
     return Options(
         host=environ.get("HOST") or LOCALHOST,
-        port=env_int(environ, "PORT", 8000),
+        port=(port := env_int(environ, "PORT", 8000)),
+        realtime_port=env_int(environ, "REALTIME_PORT", port + 1),
         web_concurrency=env_int(environ, "WEB_CONCURRENCY", default_web_concurrency()),
         celery_concurrency=env_int(environ, "CELERY_CONCURRENCY", 2),
     )

@@ -29,11 +29,17 @@ BACKGROUND = ("nice", "-n", "10") if shutil.which("nice") else ()
 
 def child_commands(options: Options) -> dict[str, list[str]]:
     return {
+        # Pages and API: synchronous Django on granian's threads, no event loop in between.
         "web": [
+            *(PYTHON, "-m", "granian", "--interface", "wsgi", "helpdesk.wsgi:application"),
+            *("--host", options.host, "--port", str(options.port), "--no-ws"),
+            *("--workers", str(options.web_concurrency), "--blocking-threads", "1"),
+        ],
+        # Websockets: the Channels consumers, asynchronous, under uvicorn.
+        "realtime": [
             *(PYTHON, "-m", "uvicorn", "helpdesk.asgi:application"),
-            *("--host", options.host, "--port", str(options.port)),
-            *("--workers", str(options.web_concurrency), "--proxy-headers"),
-            *("--no-access-log", "--lifespan", "off"),
+            *("--host", options.host, "--port", str(options.realtime_port), "--proxy-headers"),
+            *("--workers", "1", "--no-access-log", "--lifespan", "off"),
         ],
         # Background work yields the CPU to people: a flood of inbound mail slows the worker,
         # never the pages agents are waiting on.

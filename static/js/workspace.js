@@ -39,7 +39,10 @@
 
   function connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    socket = new WebSocket(scheme + "://" + location.host + "/ws/");
+    // Websockets may be served on a port of their own (`make run`); else on the page's.
+    const port = body.dataset.realtimePort;
+    const host = port ? location.hostname + ":" + port : location.host;
+    socket = new WebSocket(scheme + "://" + host + "/ws/");
     socket.onopen = function () {
       retry = 500;
       if (ticketNumber) {
