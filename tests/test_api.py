@@ -4,6 +4,8 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
 from tests.conftest import inbound
@@ -326,3 +328,34 @@ def test_a_reused_validator_forgets_the_previous_request():
     }
     assert second["text"] == "Second" and second["customer"] == {"id": 7}
     assert "colour" not in second
+
+
+def test_create_for_a_known_customer_reads_them_once_and_follows_a_merge(api, agent, customer):
+    client = api(agent)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            "/api/v1/tickets/",
+            {"customer": {"id": customer.pk}, "text": "Called about order 7731."},
+            format="json",
+        )
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["customer"] == {"id": customer.pk, "name": "Marina Sokolova"}
+    statements = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith(("SELECT", "WITH", "INSERT"))
+    ]
+    assert len(statements) == 2  # the customer with their identities; the ticket and its rows
+    found = client.get("/api/v1/tickets/", {"q": "marina@mail.example 7731"}).json()["results"]
+    assert [t["number"] for t in found] == [body["number"]]
+
+    other = CustomerFactory(name="Marina")
+    IdentityFactory(customer=other, kind="telegram", value="tg-5501")
+    services.customer_merge(source=other, into=customer, by=agent)
+    response = client.post(
+        "/api/v1/tickets/", {"customer": {"id": other.pk}, "text": "Again."}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["customer"]["id"] == customer.pk

@@ -3,12 +3,14 @@
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.db.models.functions import Upper
+from django.db.models.query import ModelIterable
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
 from helpdesk.prepared import PreparedQuery, prefetched
 from tests.factories import MessageFactory, TicketFactory
-from tickets.models import Attachment, Message, Ticket
+from tickets.models import Attachment, Message, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +95,48 @@ def test_api_token_authentication(agent):
     agent.save(update_fields=["is_active"])
     inactive = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}").get("/api/v1/tickets/")
     assert inactive.status_code == 401 and "inactive" in str(inactive.json())
+
+
+events_of = PreparedQuery(
+    lambda ticket_id: (
+        TicketEvent.objects.select_related("actor")
+        .defer("note")
+        .annotate(shouted=Upper("kind"))
+        .filter(ticket_id=ticket_id)
+        .order_by("id")
+    ),
+    "ticket_id",
+)
+
+
+def test_rows_become_the_instances_the_orm_makes_without_its_iterator(monkeypatch, agent):
+    ticket = TicketFactory()
+    TicketEvent.objects.create(ticket=ticket, kind="created", actor=agent, new={"a": [1, "б"]})
+    TicketEvent.objects.create(ticket=ticket, kind="tags", new=None, note="n")
+    expected = list(events_of._build(ticket_id=ticket.pk))
+
+    def no_iterator(self):
+        raise AssertionError("the prepared query went through the queryset's iterator")
+
+    monkeypatch.setattr(ModelIterable, "__iter__", no_iterator)
+    found = events_of(ticket_id=ticket.pk)
+
+    assert [e.pk for e in found] == [e.pk for e in expected]
+    assert [e.new for e in found] == [{"a": [1, "б"]}, None]  # JSON read back as values
+    assert [e.shouted for e in found] == ["CREATED", "TAGS"]  # annotations
+    assert [e.get_deferred_fields() for e in found] == [{"note"}, {"note"}]
+    assert found[0].actor == agent and found[1].actor is None  # select_related, null included
+    assert found[0].created_at == expected[0].created_at and found[0].created_at.tzinfo
+    assert not found[0]._state.adding and found[0]._state.db == "default"
+
+
+def test_a_prefetching_queryset_is_read_through_the_orm():
+    message = MessageFactory()
+    file = Attachment.objects.create(message=message, name="a.txt", size=1, sha256="0" * 64)
+    with_files = PreparedQuery(
+        lambda pk: Message.objects.prefetch_related("attachments").filter(pk=pk), "pk"
+    )
+    with CaptureQueriesContext(connection) as queries:
+        [found] = with_files(pk=message.pk)
+        assert list(found.attachments.all()) == [file]
+    assert len(queries) == 2

@@ -303,10 +303,28 @@ _customer_by_id = PreparedQuery(
 )
 
 
+_identities_with_customer = PreparedQuery(
+    lambda customer_id: (
+        CustomerIdentity.objects.select_related("customer")
+        .filter(customer_id=customer_id)
+        .order_by("id")
+    ),
+    "customer_id",
+)
+
+
 def customer_for_new_ticket(customer_id: int) -> Customer | None:
     """The customer a new ticket is for (the one who lives on, when they were merged), with
-    their identities read, as the ticket's search vector needs them; None if there is none."""
-    found = _customer_by_id(customer_id=customer_id)
+    their identities read, as the ticket's search vector needs them; None if there is none.
+    One query for the customer and their identities together, as a rule."""
+    identities = _identities_with_customer(customer_id=customer_id)
+    if identities and identities[0].customer.merged_into_id is None:
+        customer = identities[0].customer
+        for identity in identities:
+            identity.customer = customer  # one customer object, not one per row
+        prefetched(customer, "identities", identities)
+        return customer
+    found = _customer_by_id(customer_id=customer_id)  # without identities, or merged away
     if not found:
         return None
     customer = customer_resolve(found[0])
