@@ -12,17 +12,9 @@ if TYPE_CHECKING:
     from tickets.models import Customer
 
 
-def record(
-    ticket: Ticket,
-    *,
-    kind: EventKind,
-    by: User | None = None,
-    by_customer: Customer | None = None,
-    old: Any = None,
-    new: Any = None,
-    note: str = "",
-) -> TicketEvent:
-    event = build(ticket, kind=kind, by=by, by_customer=by_customer, old=old, new=new, note=note)
+def record(ticket: Ticket, **fields: Any) -> TicketEvent:
+    """Write an event (`fields` as `build` takes them) and tell the subscribers."""
+    event = build(ticket, **fields)
     event.save(force_insert=True)
     recorded(event)
     return event

@@ -258,7 +258,8 @@ class _Batch:
         follow_up_of: Ticket | None,
         now,
     ) -> Ticket:
-        """`open_ticket`, in memory: inserted with the batch's other new tickets."""
+        """`new_ticket` and `insert_ticket`, in memory: inserted with the batch's other new
+        tickets."""
         message = item.message
         ticket = Ticket(
             subject=item.subject,

@@ -56,41 +56,6 @@ def subject_from(subject: str, text: str) -> str:
     return first_line or "(no subject)"
 
 
-def open_ticket(
-    *,
-    customer: Customer,
-    subject: str,
-    channel: str,
-    now: datetime,
-    group: Group | None = None,
-    assignee: User | None = None,
-    priority: int = Priority.NORMAL,
-    tags: Sequence[str] = (),
-    follow_up_of: Ticket | None = None,
-    by: User | None = None,
-    number: int | None = None,
-    first_text: str = "",
-    identities: Sequence[CustomerIdentity] | None = None,
-) -> Ticket:
-    """Insert a ticket and its `created` event. The number comes from the sequence (now, or
-    earlier when it was reserved for an answer that could not wait)."""
-    ticket = new_ticket(
-        customer=customer,
-        subject=subject,
-        channel=channel,
-        now=now,
-        group=group,
-        assignee=assignee,
-        priority=priority,
-        tags=tags,
-        follow_up_of=follow_up_of,
-        number=number,
-        first_text=first_text,
-    )
-    insert_ticket(ticket, by=by, first_text=first_text, identities=identities)
-    return ticket
-
-
 def new_ticket(
     *,
     customer: Customer,
@@ -105,7 +70,9 @@ def new_ticket(
     number: int | None = None,
     first_text: str = "",
 ) -> Ticket:
-    """A new ticket as `insert_ticket` writes it, not saved yet."""
+    """A new ticket as `insert_ticket` writes it, not saved yet. Its number comes from the
+    sequence when it is inserted, or is `number`, reserved earlier for an answer that could
+    not wait."""
     ticket = Ticket(
         subject=subject,
         channel=channel,

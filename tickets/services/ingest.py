@@ -15,7 +15,12 @@ from tickets.models import Customer, CustomerIdentity, EventKind, Message, Statu
 from tickets.services import attachments as attachment_service
 from tickets.services.attachments import NewAttachment
 from tickets.services.common import lock_ticket, move_status
-from tickets.services.creation import add_customer_message, open_ticket, subject_from
+from tickets.services.creation import (
+    add_customer_message,
+    insert_ticket,
+    new_ticket,
+    subject_from,
+)
 from tickets.services.customers import customer_find_or_create
 
 if TYPE_CHECKING:
@@ -218,7 +223,7 @@ def _ingest(message: NormalizedMessage, group: Group | None) -> IngestResult:
 
     created = ticket is None
     if created:
-        ticket = open_ticket(
+        ticket = new_ticket(
             customer=customer,
             subject=subject_from(message.subject, message.text),
             channel=message.channel,
@@ -227,8 +232,9 @@ def _ingest(message: NormalizedMessage, group: Group | None) -> IngestResult:
             follow_up_of=follow_up_of,
             number=message.reserved_number,
             first_text=text,
-            identities=[identity] if new_customer else None,
         )
+        identities = [identity] if new_customer else None
+        insert_ticket(ticket, by=None, first_text=text, identities=identities)
         fields = []
     else:
         ticket = lock_ticket(ticket)
