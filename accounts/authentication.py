@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
+from accounts.middleware import apply_preferences
 from helpdesk.prepared import PreparedQuery
 
 _token_of = PreparedQuery(
@@ -13,6 +14,13 @@ _token_of = PreparedQuery(
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
+    def authenticate(self, request):
+        found = super().authenticate(request)
+        if found is not None:
+            # The middleware saw an anonymous request: the token names the user only now.
+            apply_preferences(request._request, found[0])
+        return found
+
     def authenticate_credentials(self, key):
         found = _token_of(key=key)
         if not found:

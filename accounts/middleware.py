@@ -17,14 +17,21 @@ class UserPreferencesMiddleware:
     def __call__(self, request):
         user = request.user
         if user.is_authenticated:
-            if user.language:
-                translation.activate(user.language)
-                request.LANGUAGE_CODE = user.language
-            if user.time_zone:
-                try:
-                    timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
-                except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                    timezone.deactivate()
+            apply_preferences(request, user)
         response = self.get_response(request)
         timezone.deactivate()
         return response
+
+
+def apply_preferences(request, user) -> None:
+    """Answer this request in the user's language and time zone, where they chose them. Also
+    called once an API token has named the user (that happens in the view, after the
+    middleware ran)."""
+    if user.language:
+        translation.activate(user.language)
+        request.LANGUAGE_CODE = user.language
+    if user.time_zone:
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.deactivate()

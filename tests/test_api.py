@@ -359,3 +359,23 @@ def test_create_for_a_known_customer_reads_them_once_and_follows_a_merge(api, ag
     )
     assert response.status_code == 201, response.content
     assert response.json()["customer"]["id"] == customer.pk
+
+
+def test_a_token_user_is_answered_in_their_language_and_time_zone(client, support):
+    user = UserFactory(email="ru@desk.example", groups=[support], language="ru",
+                       time_zone="Europe/Moscow")  # fmt: skip
+    TicketFactory()
+    auth = {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=user).key}"}
+
+    refused = client.post(
+        "/api/v1/tickets/",
+        {"customer": {"id": 999999}, "text": "Hi"},
+        content_type="application/json",
+        **auth,
+    )
+    listed = client.get("/api/v1/tickets/", **auth).json()["results"]
+
+    assert refused.status_code == 400
+    assert refused.json()["message"] == "Клиент с ID 999999 не найден."
+    assert refused["Content-Language"] == "ru"
+    assert listed and listed[0]["created_at"].endswith("+03:00")
