@@ -36,6 +36,17 @@ def no_request_left_open():
     after_response.finish()
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """A request leaves its user's language active in the thread (in production the next
+    request's LocaleMiddleware sets its own): a test that calls services directly must not
+    inherit the language of the test before it."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def own_channel_layer():
     """A channel layer instance of this test's own, for tests that `receive()` in their own

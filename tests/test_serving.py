@@ -10,6 +10,7 @@ import subprocess
 import time
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from bench.processes import free_port, stop, wait_for_port
@@ -61,7 +62,10 @@ def _request(base: str, method: str, path: str, payload=None, headers=None) -> t
 
 @pytest.fixture
 def web_server(transactional_db):
-    """`make run`'s web command on a free port, against the test database."""
+    """`make run`'s web command on a free port, against the test database, with the web
+    form's counters of this test process's Redis database cleared (other tests submit from
+    127.0.0.1 too, within the same minute)."""
+    cache.clear()
     port = free_port()
     name = connection.settings_dict["NAME"]
     env = {
