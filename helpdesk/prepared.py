@@ -102,9 +102,8 @@ def _row_reader(queryset: QuerySet, compiler, alias: str) -> Callable[[list], li
     init_list = [column[0].target.attname for column in select[start:end]]
     populators = get_related_populators(klass_info, select, alias)
     annotations = list(compiler.annotation_col_map.items())
-    converters = compiler.get_converters([column[0] for column in select[: compiler.col_count]])
-
-    converters = list(converters.items())
+    columns = [column[0] for column in select[: compiler.col_count]]
+    converters = list(compiler.get_converters(columns).items())
 
     def read(rows: list) -> list[Model]:
         if converters:
