@@ -8,7 +8,7 @@ import pytest
 from channels_inbound.status_links import status_url
 from tests.e2e.conftest import PHONE, screenshot
 from tests.e2e.stories import build_story
-from tickets.models import Direction, Message
+from tickets.models import Direction, Message, Status, Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -95,3 +95,19 @@ def test_on_a_phone_the_queue_and_the_ticket_fit_the_screen_and_the_reply_can_be
     assert Message.objects.filter(
         ticket=story.ticket, direction=Direction.OUT, text="We are on it."
     ).exists()
+
+
+def test_the_russian_queue_fits_a_laptop_screen_with_its_longest_status(page_for):
+    """ "Ожидает ответа клиента" is the longest status badge; the queue must not make the whole
+    page scroll sideways on a 1280 px screen because of it."""
+    story = build_story("ru")
+    Ticket.objects.filter(pk=story.ticket.pk).update(status=Status.PENDING)
+    agent = page_for(story.agent, "ru", viewport={"width": 1280, "height": 800})
+
+    agent.goto("/tickets/?queue=open")
+
+    assert agent.is_visible("span.status-pending")
+    widths = agent.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], widths
