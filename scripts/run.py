@@ -88,7 +88,8 @@ def prepare_environment(environ: dict[str, str], configured: set[str]) -> None:
     environ["PYTHONUNBUFFERED"] = "1"  # children's output reaches us line by line
 
 
-def ensure_port_free(host: str, port: int) -> None:
+def ensure_port_free(host: str, port: int, variable: str = "PORT") -> None:
+    """`variable` names the setting that chooses this port, for the hint."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
         with socket.create_server((host, port), family=family):
@@ -97,7 +98,8 @@ def ensure_port_free(host: str, port: int) -> None:
         reason = os.strerror(error.errno) if error.errno else str(error)
         raise SetupError(
             f"Cannot listen on {host}:{port} ({reason}): stop whatever is using it, "
-            f"or choose another address with HOST and PORT (e.g. PORT=8001 make run)."
+            f"or choose another address with HOST and {variable} "
+            f"(e.g. {variable}={port + 10} make run)."
         ) from None
 
 
@@ -169,7 +171,7 @@ def run(cleanup: contextlib.ExitStack) -> int:
     configured = configured_names(environ)
     options = read_options(environ)
     ensure_port_free(options.host, options.port)
-    ensure_port_free(options.host, options.realtime_port)
+    ensure_port_free(options.host, options.realtime_port, "REALTIME_PORT")
     provide_services(environ, configured, cleanup)
     prepare_environment(environ, configured)
     environ["REALTIME_PORT"] = str(options.realtime_port)  # where pages open their websocket
