@@ -28,6 +28,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import redis
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -95,36 +96,90 @@ async def send_many(events: list[RealtimeEvent]) -> None:
     if layer is None:
         return
     try:
-        listened = await _listened(layer, {group for e in events for group in e.groups()})
+        listened = await _listened(layer, _groups_of(events))
     except Exception:
         logger.warning("could not look up who listens; sending to every group", exc_info=True)
         listened = None
+    await _send_to(layer, _routed(events, listened))
+
+
+def _groups_of(events: list[RealtimeEvent]) -> set[str]:
+    return {group for event in events for group in event.groups()}
+
+
+def _routed(
+    events: list[RealtimeEvent], listened: set[str] | None
+) -> list[tuple[RealtimeEvent, list[str]]]:
+    """Each event with the groups it goes to (those with members; all when unknown), in
+    order; events nobody listens to are left out."""
+    routed = []
     for event in events:
+        groups = [g for g in event.groups() if listened is None or g in listened]
+        if groups:
+            routed.append((event, groups))
+    return routed
+
+
+async def _send_to(layer, routed: list[tuple[RealtimeEvent, list[str]]]) -> None:
+    for event, groups in routed:
         message = {"type": "realtime.event", "event": asdict(event)}
         try:
-            for group in event.groups():
-                if listened is None or group in listened:
-                    await layer.group_send(group, message)
+            for group in groups:
+                await layer.group_send(group, message)
         except Exception:  # real time is best effort; the page catches up on reload
             logger.warning("real-time publish failed for %s", event.type, exc_info=True)
 
 
-async def _listened(layer, groups: set[str]) -> set[str]:
-    """The groups with members, by the rule of the Redis layer's `group_send` (members that
-    have not expired), in one pipelined round trip per Redis host. Any other layer: all."""
-    group_key = getattr(layer, "_group_key", None)
-    if group_key is None or not hasattr(layer, "consistent_hash"):
-        return groups
+def _membership_queries(layer, groups: set[str]) -> tuple[str, dict[int, list[str]]] | None:
+    """What `_listened` asks each Redis host: by the rule of the Redis layer's `group_send`,
+    a group has members if any of them has not expired. None for any other layer."""
+    if getattr(layer, "_group_key", None) is None or not hasattr(layer, "consistent_hash"):
+        return None
     since = f"({int(time.time()) - layer.group_expiry}"
     by_host: dict[int, list[str]] = {}
     for group in sorted(groups):
         by_host.setdefault(layer.consistent_hash(group), []).append(group)
+    return since, by_host
+
+
+async def _listened(layer, groups: set[str]) -> set[str]:
+    """The groups with members, in one pipelined round trip per Redis host. Any other layer:
+    all of them."""
+    queries = _membership_queries(layer, groups)
+    if queries is None:
+        return groups
+    since, by_host = queries
     listened = set()
     for index, names in by_host.items():
         pipe = layer.connection(index).pipeline(transaction=False)
         for name in names:
-            pipe.zcount(group_key(name), since, "+inf")
+            pipe.zcount(layer._group_key(name), since, "+inf")
         counts = await pipe.execute()
+        listened.update(name for name, count in zip(names, counts, strict=True) if count)
+    return listened
+
+
+def _listened_now(layer, groups: set[str], clients: dict[int, Any]) -> set[str] | None:
+    """`_listened` through the synchronous Redis client (`clients`: one per host, kept by the
+    caller): the publisher asks this for every batch, and an event loop turn costs it several
+    times the round trip itself. None when the hosts are not plain addresses (the caller then
+    asks `_listened`)."""
+    queries = _membership_queries(layer, groups)
+    if queries is None:
+        return set(groups)
+    since, by_host = queries
+    listened = set()
+    for index, names in by_host.items():
+        client = clients.get(index)
+        if client is None:
+            host = layer.hosts[index]
+            if set(host) != {"address"} or not isinstance(host["address"], str):
+                return None
+            client = clients[index] = redis.Redis.from_url(host["address"])
+        pipe = client.pipeline(transaction=False)
+        for name in names:
+            pipe.zcount(layer._group_key(name), since, "+inf")
+        counts = pipe.execute()
         listened.update(name for name, count in zip(names, counts, strict=True) if count)
     return listened
 
@@ -151,16 +206,36 @@ class _Publisher:
 
     def _run(self) -> None:
         loop = asyncio.new_event_loop()
+        clients: dict[int, Any] = {}
         while True:
             events = [self.queue.get()]
             while len(events) < SEND_AT_ONCE and not self.queue.empty():
                 events.append(self.queue.get())
             try:
-                loop.run_until_complete(send_many([e for e in events if e is not None]))
+                self._send([e for e in events if e is not None], loop, clients)
             except Exception:  # real time is best effort; the page catches up on reload
                 logger.warning("real-time publish failed", exc_info=True)
             if self.queue.empty():
                 self.idle.set()
+
+    @staticmethod
+    def _send(events: list[RealtimeEvent], loop, clients: dict[int, Any]) -> None:
+        """Who listens is asked without the event loop; the loop runs only when somebody
+        does (most events are about tickets nobody has open)."""
+        layer = get_channel_layer()
+        if layer is None or not events:
+            return
+        try:
+            listened = _listened_now(layer, _groups_of(events), clients)
+        except Exception:
+            logger.warning("could not look up who listens; sending to every group", exc_info=True)
+            listened = set(_groups_of(events))
+        if listened is None:
+            loop.run_until_complete(send_many(events))
+            return
+        routed = _routed(events, listened)
+        if routed:
+            loop.run_until_complete(_send_to(layer, routed))
 
     def flush(self, timeout: float = 5) -> bool:
         """Wait until everything queued so far was sent (tests, and graceful shutdown)."""

@@ -95,3 +95,44 @@ def test_the_publisher_sends_only_to_groups_someone_is_in(db, own_channel_layer)
 
     assert async_to_sync(story)() == {"ticket.900001"}
     assert heard[0]["event"]["ticket_id"] == 900001
+
+
+def test_the_publisher_thread_asks_who_listens_without_an_event_loop(db, own_channel_layer):
+    """The publisher thread asks through the synchronous Redis client, by the same rule as
+    `_listened` (an expired member does not count), and enters its event loop only for the
+    groups somebody is in."""
+    import time
+
+    from asgiref.sync import async_to_sync
+
+    from helpdesk import realtime
+
+    layer = own_channel_layer
+    groups = {"ticket.900011", "ticket.900012", "ticket.900013"}
+
+    async def join() -> tuple[str, str]:
+        here, gone = await layer.new_channel(), await layer.new_channel()
+        await layer.group_add("ticket.900011", here)
+        await layer.group_add("ticket.900013", gone)
+        expired = time.time() - layer.group_expiry - 5
+        await layer.connection(layer.consistent_hash("ticket.900013")).zadd(
+            layer._group_key("ticket.900013"), {gone: expired}
+        )
+        return here, gone
+
+    here, _ = async_to_sync(join)()
+    clients = {}
+    try:
+        assert realtime._listened_now(layer, groups, clients) == {"ticket.900011"}
+        assert realtime._listened_now(layer, groups, clients) == async_to_sync(realtime._listened)(
+            layer, groups
+        )
+        events = [
+            realtime.RealtimeEvent("ticket.updated", 900011, to_agents=False),
+            realtime.RealtimeEvent("ticket.updated", 900012, to_agents=False),
+        ]
+        assert realtime._routed(events, {"ticket.900011"}) == [(events[0], ["ticket.900011"])]
+    finally:
+        async_to_sync(layer.group_discard)("ticket.900011", here)
+        for client in clients.values():
+            client.close()
