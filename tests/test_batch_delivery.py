@@ -62,6 +62,18 @@ def bulk_message(sender: str):
     return inbound(sender=sender, external_id=f"<q-{sender}>")
 
 
+async def _join(layer, *, live: str, expired: str) -> str:
+    """A channel in group `live`, and one in `expired` whose membership has run out; the
+    live channel's name."""
+    here, gone = await layer.new_channel(), await layer.new_channel()
+    await layer.group_add(live, here)
+    await layer.group_add(expired, gone)
+    await layer.connection(layer.consistent_hash(expired)).zadd(
+        layer._group_key(expired), {gone: time.time() - layer.group_expiry - 5}
+    )
+    return here
+
+
 def test_the_publisher_sends_only_to_groups_someone_is_in(db, own_channel_layer):
     """A burst of inbound mail makes hundreds of events, mostly for tickets nobody has open:
     who listens is asked once, and a member whose group membership expired does not count."""
@@ -75,13 +87,7 @@ def test_the_publisher_sends_only_to_groups_someone_is_in(db, own_channel_layer)
     heard = []
 
     async def story():
-        here, gone = await layer.new_channel(), await layer.new_channel()
-        await layer.group_add("ticket.900001", here)
-        await layer.group_add("ticket.900003", gone)
-        expired = time.time() - layer.group_expiry - 5
-        await layer.connection(layer.consistent_hash("ticket.900003")).zadd(
-            layer._group_key("ticket.900003"), {gone: expired}
-        )
+        here = await _join(layer, live="ticket.900001", expired="ticket.900003")
         listened = await realtime._listened(
             layer, {"ticket.900001", "ticket.900002", "ticket.900003"}
         )
@@ -101,26 +107,13 @@ def test_the_publisher_thread_asks_who_listens_without_an_event_loop(db, own_cha
     """The publisher thread asks through the synchronous Redis client, by the same rule as
     `_listened` (an expired member does not count), and enters its event loop only for the
     groups somebody is in."""
-    import time
-
     from asgiref.sync import async_to_sync
 
     from helpdesk import realtime
 
     layer = own_channel_layer
     groups = {"ticket.900011", "ticket.900012", "ticket.900013"}
-
-    async def join() -> tuple[str, str]:
-        here, gone = await layer.new_channel(), await layer.new_channel()
-        await layer.group_add("ticket.900011", here)
-        await layer.group_add("ticket.900013", gone)
-        expired = time.time() - layer.group_expiry - 5
-        await layer.connection(layer.consistent_hash("ticket.900013")).zadd(
-            layer._group_key("ticket.900013"), {gone: expired}
-        )
-        return here, gone
-
-    here, _ = async_to_sync(join)()
+    here = async_to_sync(_join)(layer, live="ticket.900011", expired="ticket.900013")
     clients = {}
     try:
         assert realtime._listened_now(layer, groups, clients) == {"ticket.900011"}
