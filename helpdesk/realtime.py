@@ -37,6 +37,10 @@ logger = logging.getLogger(__name__)
 AGENTS_GROUP = "agents"
 # The publisher sends what is queued together, up to this many events at a time.
 SEND_AT_ONCE = 500
+# ...and asks Redis who listens at most once per this many seconds: a busy process then
+# pays one round trip for every few events instead of one each (measured: a tenth of the
+# CPU of an API request that creates a ticket). A quiet one sends at once, as before.
+GATHER_SECONDS = 0.05
 
 
 def ticket_group(ticket_id: int) -> str:
@@ -207,14 +211,19 @@ class _Publisher:
     def _run(self) -> None:
         loop = asyncio.new_event_loop()
         clients: dict[int, Any] = {}
+        sent_at = 0.0
         while True:
             events = [self.queue.get()]
+            wait = sent_at + GATHER_SECONDS - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)  # the last batch went out just now: let this one gather
             while len(events) < SEND_AT_ONCE and not self.queue.empty():
                 events.append(self.queue.get())
             try:
                 self._send([e for e in events if e is not None], loop, clients)
             except Exception:  # real time is best effort; the page catches up on reload
                 logger.warning("real-time publish failed", exc_info=True)
+            sent_at = time.monotonic()
             if self.queue.empty():
                 self.idle.set()
 

@@ -129,3 +129,45 @@ def test_the_publisher_thread_asks_who_listens_without_an_event_loop(db, own_cha
         async_to_sync(layer.group_discard)("ticket.900011", here)
         for client in clients.values():
             client.close()
+
+
+def test_a_busy_publisher_gathers_events_and_still_sends_within_the_second(db, own_channel_layer):
+    """Right after a batch went out, the next events wait up to `GATHER_SECONDS` for company:
+    a process creating tickets one after another pays one Redis lookup for several of them.
+    The first event after a quiet spell goes at once, and every one arrives well within 1 s."""
+    import asyncio
+
+    from asgiref.sync import async_to_sync
+
+    from helpdesk import realtime
+
+    layer = own_channel_layer
+    batches = []
+
+    class Recording(realtime._Publisher):
+        def _send(self, events, loop, clients):
+            batches.append(len(events))
+            realtime._Publisher._send(events, loop, clients)
+
+    here = async_to_sync(_join)(layer, live="ticket.900021", expired="ticket.900029")
+    publisher = Recording()
+    started = time.monotonic()
+    publisher.put(realtime.RealtimeEvent("ticket.updated", 900021, to_agents=False))
+    assert publisher.flush(2)
+    first_sent = time.monotonic() - started
+    for _ in range(5):  # as requests finishing a few milliseconds apart would
+        publisher.put(realtime.RealtimeEvent("ticket.updated", 900021, to_agents=False))
+        time.sleep(0.004)
+    assert publisher.flush(2)
+
+    async def receive_all():
+        return [await asyncio.wait_for(layer.receive(here), 1) for _ in range(6)]
+
+    try:
+        heard = async_to_sync(receive_all)()
+    finally:
+        async_to_sync(layer.group_discard)("ticket.900021", here)
+    assert len(heard) == 6
+    assert first_sent < realtime.GATHER_SECONDS
+    assert batches[0] == 1 and sum(batches[1:]) == 5
+    assert len(batches) <= 3, batches  # one lookup each would be six batches
