@@ -379,3 +379,12 @@ def test_a_token_user_is_answered_in_their_language_and_time_zone(client, suppor
     assert refused.json()["message"] == "Клиент с ID 999999 не найден."
     assert refused["Content-Language"] == "ru"
     assert listed and listed[0]["created_at"].endswith("+03:00")
+
+
+def test_the_api_answers_json_whatever_the_client_accepts(api, agent, queue):
+    """The API speaks only JSON: a client asking for HTML (a browser following a link, say)
+    gets the JSON, not 406, and the header that says what it is."""
+    response = api(agent).get("/api/v1/tickets/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert len(response.json()["results"]) == len(queue)
