@@ -267,10 +267,10 @@ SPECTACULAR_SETTINGS = {
 HELPDESK_MAX_ATTACHMENT_BYTES = env.int("HELPDESK_MAX_ATTACHMENT_MB", default=25) * 1024 * 1024
 # The public web form: submissions per client address, e.g. "5/minute", "100/hour".
 HELPDESK_WEBFORM_RATE_LIMIT = env.str("HELPDESK_WEBFORM_RATE_LIMIT", default="5/minute")
-# Acknowledgements of new tickets per customer per hour, at most (loops and floods).
 # How long an inbox drainer waits after a small batch for more events to come (see
 # channels_inbound/inbox.py): a little delay for the agent, a much cheaper worker under load.
 HELPDESK_INBOX_LINGER_SECONDS = env.float("HELPDESK_INBOX_LINGER_SECONDS", default=0.1)
+# Acknowledgements of new tickets per customer per hour, at most (loops and floods).
 HELPDESK_AUTOACK_PER_HOUR = env.int("HELPDESK_AUTOACK_PER_HOUR", default=3)
 # The largest email the poller fetches; a larger one is recorded with its error and skipped.
 HELPDESK_MAX_EMAIL_MB = env.int("HELPDESK_MAX_EMAIL_MB", default=40)
@@ -278,6 +278,9 @@ HELPDESK_MAX_EMAIL_MB = env.int("HELPDESK_MAX_EMAIL_MB", default=40)
 HELPDESK_IMAP_POLL_SECONDS = env.int("HELPDESK_IMAP_POLL_SECONDS", default=30)
 # How long the poller waits for the mail server before it gives up on a message or a login.
 HELPDESK_IMAP_TIMEOUT_SECONDS = env.int("HELPDESK_IMAP_TIMEOUT_SECONDS", default=30)
+# How long a web process trusts what it last read about an API token (accounts/authentication.py):
+# a change made in another process applies to API calls within this many seconds; 0: never kept.
+HELPDESK_API_TOKEN_CACHE_SECONDS = env.float("HELPDESK_API_TOKEN_CACHE_SECONDS", default=2)
 # How long the link to a customer's status page works.
 HELPDESK_STATUS_LINK_DAYS = env.int("HELPDESK_STATUS_LINK_DAYS", default=90)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

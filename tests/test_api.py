@@ -232,6 +232,47 @@ def test_token_and_session_authentication(client, agent):
     assert anonymous.json()["message"] == "Authentication credentials were not provided."
 
 
+def test_a_revoked_token_or_deactivated_user_is_refused_at_once(agent):
+    """Tokens are remembered for a moment per process; a change saved here forgets them."""
+    from rest_framework.test import APIClient
+
+    token = Token.objects.create(user=agent)
+    caller = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert caller.get("/api/v1/me/").status_code == 200
+    agent.is_active = False
+    agent.save(update_fields=["is_active"])
+    assert caller.get("/api/v1/me/").status_code == 401
+
+    agent.is_active = True
+    agent.save(update_fields=["is_active"])
+    assert caller.get("/api/v1/me/").status_code == 200
+    token.delete()
+    refused = caller.get("/api/v1/me/")
+    assert refused.status_code == 401 and refused.json()["message"] == "Invalid token."
+
+
+def test_a_token_is_asked_for_again_once_its_moment_is_over(settings, agent):
+    """A change made by another process (here: an UPDATE that tells nobody) reaches this one
+    within HELPDESK_API_TOKEN_CACHE_SECONDS; meanwhile the token costs no query."""
+    import time
+
+    from django.contrib.auth import get_user_model
+    from rest_framework.test import APIClient
+
+    settings.HELPDESK_API_TOKEN_CACHE_SECONDS = 0.3
+    caller = APIClient(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=agent).key}")
+    with CaptureQueriesContext(connection) as first:
+        assert caller.get("/api/v1/me/").status_code == 200
+    with CaptureQueriesContext(connection) as again:
+        assert caller.get("/api/v1/me/").status_code == 200
+    assert len(again) == len(first) - 1
+    assert not any("authtoken_token" in q["sql"] for q in again.captured_queries)
+
+    get_user_model().objects.filter(pk=agent.pk).update(is_active=False)
+    time.sleep(0.35)
+    assert caller.get("/api/v1/me/").status_code == 401
+
+
 def test_customers_search_detail_and_merge(api, agent):
     marina = CustomerFactory(name="Марина Соколова")
     IdentityFactory(customer=marina, kind="email", value="marina@mail.example")
