@@ -278,8 +278,9 @@ HELPDESK_MAX_EMAIL_MB = env.int("HELPDESK_MAX_EMAIL_MB", default=40)
 HELPDESK_IMAP_POLL_SECONDS = env.int("HELPDESK_IMAP_POLL_SECONDS", default=30)
 # How long the poller waits for the mail server before it gives up on a message or a login.
 HELPDESK_IMAP_TIMEOUT_SECONDS = env.int("HELPDESK_IMAP_TIMEOUT_SECONDS", default=30)
-# How long a web process trusts what it last read about an API token (accounts/authentication.py):
-# a change made in another process applies to API calls within this many seconds; 0: never kept.
+# How long a web process trusts what it last read about an API token (see
+# accounts/authentication.py): a change made in another process applies within this many
+# seconds; 0: ask every time.
 HELPDESK_API_TOKEN_CACHE_SECONDS = env.float("HELPDESK_API_TOKEN_CACHE_SECONDS", default=2)
 # How long the link to a customer's status page works.
 HELPDESK_STATUS_LINK_DAYS = env.int("HELPDESK_STATUS_LINK_DAYS", default=90)
