@@ -5,8 +5,8 @@
    if it answers, else a private one is started from the binaries installed on this machine
    (PostgreSQL under var/postgres on port 54329, Redis under var/redis on port 63799) and
    stopped again on exit. If there is neither, say what is missing in one line and exit 1.
-2. Prepare the environment: a SECRET_KEY generated once and kept in var/secret_key, DEBUG=true,
-   unless either is set already.
+2. Prepare the environment: a SECRET_KEY generated once and kept in var/secret_key, DEBUG=true
+   and SITE_URL where the pages are served, unless set already.
 3. Migrate, collect static files, compile the translations and load the demo data.
 4. Print where the app is and the demo logins.
 5. Run web (granian: pages and API on PORT), realtime (uvicorn: websockets on REALTIME_PORT,
@@ -79,7 +79,15 @@ def development_secret_key(path: Path) -> str:
     return key
 
 
-def prepare_environment(environ: dict[str, str], configured: set[str]) -> None:
+def site_url(options: Options) -> str:
+    """Where `make run` serves the pages: the base of the links in emails and of the status
+    link the web form answers with."""
+    return f"http://{url_host(options.host)}:{options.port}"
+
+
+def prepare_environment(environ: dict[str, str], configured: set[str], options: Options) -> None:
+    if "SITE_URL" not in configured:
+        environ["SITE_URL"] = site_url(options)  # else links would point at port 8000
     if "SECRET_KEY" not in configured:
         environ["SECRET_KEY"] = development_secret_key(VAR / "secret_key")
     if "DEBUG" not in configured:
@@ -149,7 +157,7 @@ def url_host(host: str) -> str:
 
 
 def print_banner(environ: dict[str, str], options: Options) -> None:
-    base = f"http://{url_host(options.host)}:{options.port}"
+    base = site_url(options)
     print(
         f"\n  The helpdesk is starting at {base}/\n"
         f"    API docs  {base}/api/docs/\n"
@@ -173,7 +181,7 @@ def run(cleanup: contextlib.ExitStack) -> int:
     ensure_port_free(options.host, options.port)
     ensure_port_free(options.host, options.realtime_port, "REALTIME_PORT")
     provide_services(environ, configured, cleanup)
-    prepare_environment(environ, configured)
+    prepare_environment(environ, configured, options)
     environ["REALTIME_PORT"] = str(options.realtime_port)  # where pages open their websocket
     prepare_app(environ)
     print_banner(environ, options)
