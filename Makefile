@@ -6,7 +6,14 @@ PY := $(VENV)/bin/python
 BASE_STAMP := $(VENV)/.base-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
-.PHONY: run test lint format bench bench-email faults clean-venv
+.PHONY: run test lint format bench bench-email faults clean-venv debian-run debian-test
+
+# Debian packages (requirements/debian.txt): installed when missing, before anything else.
+debian-run:
+	scripts/debian-packages run
+
+debian-test:
+	scripts/debian-packages run test
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,25 +27,26 @@ $(DEV_STAMP): requirements/base.txt requirements/dev.txt | $(PY)
 	$(PY) -m pip install -q -r requirements/dev.txt
 	touch $(BASE_STAMP) $@
 
-run: $(BASE_STAMP)
+run: debian-run $(BASE_STAMP)
 	$(PY) scripts/run.py
 
-test: $(DEV_STAMP)
+test: debian-test $(DEV_STAMP)
+	scripts/test-services
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=helpdesk.settings_test $(PY) manage.py compile_translations
 	$(PY) -m pytest -n $${TEST_WORKERS:-auto} $(PYTEST_ARGS)
 
 # Fills the `helpdesk_bench` database with 1,000,000 tickets (once), then the wrk load run.
-bench: $(BASE_STAMP)
+bench: debian-run $(BASE_STAMP)
 	$(PY) bench/load.py $(BENCH_ARGS)
 
 # 10,000 varied emails from a private Dovecot mailbox to tickets, through the worker.
-bench-email: $(DEV_STAMP)
+bench-email: debian-test $(DEV_STAMP)
 	$(PY) bench/email_ingest.py $(BENCH_ARGS)
 
 # 10,000 web-form submissions while the worker is killed twice and Redis restarted once.
-faults: $(BASE_STAMP)
+faults: debian-run $(BASE_STAMP)
 	$(PY) bench/faults.py
 
 lint: $(DEV_STAMP)

@@ -48,3 +48,17 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = _CacheClient
+
+    def clear(self) -> bool:
+        """Delete this instance's keys only: Django's `clear` is FLUSHDB, which would also wipe
+        whatever else shares the Redis database (another instance, another test run)."""
+        client = self._cache.get_client(None, write=True)
+        batch: list[bytes] = []
+        for key in client.scan_iter(match=f"{self.key_prefix}:*", count=1000):
+            batch.append(key)
+            if len(batch) >= 1000:
+                client.unlink(*batch)
+                batch.clear()
+        if batch:
+            client.unlink(*batch)
+        return True

@@ -117,12 +117,15 @@ DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str(
 )
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# Every key this instance writes to Redis (cache, sessions, the channel layer) starts with it,
+# so two instances (or two test runs) can share one Redis server without meeting.
+REDIS_KEY_PREFIX = env.str("REDIS_KEY_PREFIX", default="helpdesk")
 
 CACHES = {
     "default": {
         "BACKEND": "helpdesk.cache.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "helpdesk",
+        "KEY_PREFIX": REDIS_KEY_PREFIX,
         "OPTIONS": {"pool_class": "helpdesk.cache.SharedConnectionPool"},
     }
 }
@@ -131,7 +134,7 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": "helpdesk:ws", "expiry": 30},
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_KEY_PREFIX}:ws", "expiry": 30},
     }
 }
 

@@ -1,10 +1,20 @@
 """Settings for the test suite: the real PostgreSQL and Redis, Celery tasks run in-process.
 
 Each pytest-xdist worker gets its own Redis database, so real-time tests running in
-parallel never hear each other's events.
+parallel never hear each other's events. Each checkout gets its own test databases and Redis
+key prefix (named after a hash of its path, or TEST_RUN_TAG), so two checkouts running their
+suites on one PostgreSQL and Redis server never meet.
 """
 
+import hashlib
 import os
+from pathlib import Path
+
+_checkout = (
+    os.environ.get("TEST_RUN_TAG")
+    or hashlib.sha256(str(Path(__file__).resolve().parent.parent).encode()).hexdigest()[:8]
+)
+os.environ.setdefault("TEST_DATABASE_NAME", f"test_helpdesk_{_checkout}")
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("DEBUG", "false")
@@ -14,6 +24,7 @@ _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or "0"
 os.environ["REDIS_URL"] = os.environ.get("TEST_REDIS_URL_BASE", "redis://127.0.0.1:6379/") + str(
     8 + int(_worker) % 8
 )
+os.environ["REDIS_KEY_PREFIX"] = f"helpdesk-test-{_checkout}-{_worker}"
 
 from helpdesk.settings import *  # noqa: E402, F403
 
