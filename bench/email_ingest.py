@@ -3,7 +3,7 @@
     .venv/bin/python bench/email_ingest.py [--messages 10000] [--concurrency 3]
 
 Puts the messages of bench/email_messages.py into a private Dovecot (the tests' harness,
-tests/imap_server.py), then starts the product's own Celery worker and beat against a fresh
+tests/imap_server/), then starts the product's own Celery worker and beat against a fresh
 database (`helpdesk_bench_email`) and a private Redis, and asks for one poll. The clock runs
 from that moment until the last message is a message on a ticket (or an event set aside with
 its error); the rate is messages per second over that time. The poller, the worker, Redis,
