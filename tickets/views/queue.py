@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from helpdesk.errors import ApplicationError
+from helpdesk.errors import ApplicationError, NotFound
 from tickets import queues, selectors
 from tickets.models import Channel, Priority, SavedFilter, Status
 from tickets.models.tickets import PRIORITY_BY_NAME
@@ -106,21 +106,30 @@ def bulk_start(request: HttpRequest) -> HttpResponse:
     try:
         job_id = bulk.bulk_start(by=request.user, numbers=numbers, action=action)
     except ApplicationError as error:
-        return render(request, "workspace/_bulk_progress.html", {"error": error.message})
+        return _bulk_refused(request, error)
     bulk_update.delay(job_id, request.user.pk, numbers, action)
-    return render(
-        request,
-        "workspace/_bulk_progress.html",
-        {"job_id": job_id, "progress": bulk.progress(job_id)},
-    )
+    return bulk_progress(request, job_id)
 
 
 @staff_required
 def bulk_progress(request: HttpRequest, job_id: str) -> HttpResponse:
     from tickets.services import bulk
 
+    try:
+        progress = bulk.progress(job_id, user=request.user)
+    except ApplicationError as error:
+        return _bulk_refused(request, error)
+    if progress is None:
+        return _bulk_refused(request, NotFound(_("There is no such bulk action of yours.")))
+    return render(
+        request, "workspace/_bulk_progress.html", {"job_id": job_id, "progress": progress}
+    )
+
+
+def _bulk_refused(request: HttpRequest, error: ApplicationError) -> HttpResponse:
     return render(
         request,
         "workspace/_bulk_progress.html",
-        {"job_id": job_id, "progress": bulk.progress(job_id)},
+        {"error": error.message},
+        status=error.status_code,
     )
