@@ -255,3 +255,12 @@ def test_a_bulk_actions_progress_is_for_whoever_started_it(client, tickets, agen
     refused = client.get(f"/tickets/bulk/{job}/")
     assert refused.status_code == 403
     assert "Only agents can change tickets in bulk." in refused.content.decode()
+
+
+def test_the_bulk_refusal_speaks_russian(client, internal):
+    internal.language = "ru"
+    internal.save()
+    client.force_login(internal)
+    refused = client.post("/tickets/bulk/", {"ticket": ["1"], "action": "status:pending"})
+    assert refused.status_code == 403
+    assert "Менять обращения массово могут только агенты." in refused.content.decode()

@@ -12,6 +12,9 @@ The rules, in short (docs/permissions.md has the full matrix and the reasons):
   mentioned, commented). There they may read, comment and hand back; nothing that could
   reach a customer or change the ticket's course.
 * Anonymous and inactive users may do nothing. Customers are never users.
+* A ticket is looked up through `visible` (never found, then checked), so one the user may
+  not see answers exactly as one that does not exist. Bulk actions and the full staff
+  directory are for agents.
 """
 
 from __future__ import annotations
