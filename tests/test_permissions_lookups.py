@@ -20,7 +20,7 @@ from helpdesk.asgi import application
 from tests.conftest import inbound
 from tests.test_realtime import HEADERS, WebsocketCommunicator
 from tickets import services
-from tickets.models import Attachment, Ticket
+from tickets.models import Attachment, CannedResponse, Ticket
 from tickets.types import InboundAttachment
 
 
@@ -89,6 +89,9 @@ def surface_call(surface: str, target: str, desk, user, api, page):
     seen = desk["seen"].number
     if surface == "page":
         return page.get(f"/tickets/{number}/")
+    if surface == "page canned response":
+        canned = CannedResponse.objects.create(title="Hi", body="Hello {customer_name}")
+        return page.get(f"/tickets/{number}/canned/{canned.pk}/")
     if surface.startswith("page:"):
         data = {
             "update": {"status": "pending"},
@@ -154,6 +157,7 @@ def websocket_watch(user, number: int) -> SocketAnswer:
 
 SURFACES = [
     "page",
+    "page canned response",
     "page:update",
     "page:comment",
     "page:hand-back",
