@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
-from helpdesk.errors import ApplicationError, Forbidden
+from helpdesk.errors import ApplicationError, Forbidden, NotFound
 from tickets import permissions
 from tickets.models import Ticket
 from tickets.permissions import Action
@@ -38,12 +38,15 @@ def _key(job_id: str) -> str:
     return f"bulk:{job_id}"
 
 
-def progress(job_id: str, *, user: User) -> BulkProgress | None:
-    """The job's progress, for the person who started it only (else None, as for no job)."""
+def progress(job_id: str, *, user: User) -> BulkProgress:
+    """The job's progress, for the person who started it only: anyone else is answered as
+    if there were no such job."""
     permissions.require(user, Action.BULK)
     data = cache.get(_key(job_id))
     state = BulkProgress(**data) if data else None
-    return state if state is not None and state.user_id == user.pk else None
+    if state is None or state.user_id != user.pk:
+        raise NotFound(_("There is no such bulk action of yours."))
+    return state
 
 
 def parse_action(action: str) -> tuple[str, str]:

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from helpdesk.errors import ApplicationError, NotFound
+from helpdesk.errors import ApplicationError
 from tickets import queues, selectors
 from tickets.models import Channel, Priority, SavedFilter, Status
 from tickets.models.tickets import PRIORITY_BY_NAME
@@ -119,8 +119,6 @@ def bulk_progress(request: HttpRequest, job_id: str) -> HttpResponse:
         progress = bulk.progress(job_id, user=request.user)
     except ApplicationError as error:
         return _bulk_refused(request, error)
-    if progress is None:
-        return _bulk_refused(request, NotFound(_("There is no such bulk action of yours.")))
     return render(
         request, "workspace/_bulk_progress.html", {"job_id": job_id, "progress": progress}
     )
