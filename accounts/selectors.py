@@ -21,14 +21,20 @@ def seats_used() -> int:
     return User.objects.filter(is_active=True, role__in=PAID_ROLES).count()
 
 
-def user_list(*, role: str | None = None, q: str = "") -> QuerySet[User]:
-    users = User.objects.filter(is_active=True).prefetch_related("support_groups")
+COLLEAGUE_FIELDS = ("id", "full_name", "role", "handle", "title")
+
+
+def user_list(*, role: str | None = None, q: str = "", full: bool = True) -> QuerySet[User]:
+    """Active colleagues by name. `full`: the whole directory (emails, groups), for agents;
+    otherwise only what picks someone to @mention, and `q` matches no email (an email a
+    reader may not see must not be guessable by searching for it)."""
+    users = User.objects.filter(is_active=True)
+    users = users.prefetch_related("support_groups") if full else users.only(*COLLEAGUE_FIELDS)
     if role:
         users = users.filter(role=role)
     if q:
-        users = users.filter(
-            Q(full_name__icontains=q) | Q(email__icontains=q) | Q(handle__istartswith=q)
-        )
+        matches = Q(full_name__icontains=q) | Q(handle__istartswith=q)
+        users = users.filter(matches | Q(email__icontains=q) if full else matches)
     return users.order_by("full_name", "id")
 
 

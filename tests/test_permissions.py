@@ -9,6 +9,7 @@ from helpdesk.errors import ApplicationError, Forbidden, NotFound
 from tests.conftest import inbound
 from tickets import permissions, services
 from tickets.permissions import Action
+from tickets.services import bulk
 
 # The ticket sits in the agent's group and was handed by the agent to `internal` with a
 # question (so `internal` owns it and may hand it back).
@@ -24,6 +25,7 @@ status       Y      Y         N          N            N             N
 priority     Y      Y         N          N            N             N
 tags         Y      Y         N          N            N             N
 merge        Y      Y         N          N            N             N
+bulk         Y      Y         N          N            N             N
 admin        Y      N         N          N            N             N
 """
 _rows = [line.split() for line in MATRIX.strip().splitlines()]
@@ -69,6 +71,7 @@ def via_service(action, user, ticket, other, people):
         "priority": lambda: services.ticket_set_priority(ticket=ticket, priority="high", by=user),
         "tags": lambda: services.ticket_set_tags(ticket=ticket, by=user, add=["vip"]),
         "merge": lambda: services.ticket_merge(source=other, into=ticket, by=user),
+        "bulk": lambda: bulk_status(user, ticket),
         "admin": lambda: permissions.require(user, Action.ADMIN),
     }[action]  # fmt: skip
     try:
@@ -76,6 +79,14 @@ def via_service(action, user, ticket, other, people):
     except (Forbidden, NotFound):
         return False
     return True
+
+
+def bulk_status(user, ticket) -> None:
+    """A bulk status change of the ticket: refused outright, or left as it was with a reason."""
+    job = bulk.bulk_start(by=user, numbers=[ticket.number], action="status:pending")
+    state = bulk.bulk_run(job_id=job, by=user, numbers=[ticket.number], action="status:pending")
+    if state.failed:
+        raise Forbidden(state.failed[0]["message"])
 
 
 @pytest.mark.parametrize(("action", "role", "allowed"), CASES)
@@ -112,12 +123,36 @@ def test_matrix_through_the_api(people, tickets, client, api, action, role, allo
         response = client.get("/admin/tickets/ticket/")
         assert (response.status_code == 200) is allowed
         return
+    if action == "bulk":  # a page, not an API endpoint
+        check_bulk_page(client, user, role, ticket, allowed)
+        return
     response = api_call(api(user if role != "anonymous" else None), action, ticket, other, people)
     if allowed:
         assert response.status_code in (200, 201), response.content
     else:
         assert response.status_code in (401, 403, 404), response.content
         assert response.json()["message"]
+
+
+def check_bulk_page(client, user, role, ticket, allowed):
+    if role != "anonymous":
+        client.force_login(user)
+    response = client.post(
+        "/tickets/bulk/", {"ticket": [ticket.number], "action": "status:pending"}
+    )
+    text = response.content.decode()
+    ticket.refresh_from_db()
+    assert (ticket.status == "pending") is allowed
+    if allowed:
+        assert response.status_code == 200 and "Done: 1 of 1." in text, text
+    elif role == "anonymous":
+        assert response.status_code == 302 and "/login/" in response["Location"]
+    elif user.is_internal:
+        assert response.status_code == 403
+        assert "Only agents can change tickets in bulk." in text
+    else:
+        assert "1 ticket was left as it was" in text
+        assert "Only agents of the ticket&#x27;s group or its owner can change its status" in text
 
 
 def test_refusals_say_what_internal_staff_can_do(tickets, internal):
@@ -144,3 +179,88 @@ def test_deactivated_people_can_do_nothing(tickets, agent):
     )
     with pytest.raises(ApplicationError):
         services.ticket_set_status(ticket=ticket, status="pending", by=agent)
+
+
+# The staff directory (GET /api/v1/users/ and /groups/), role by role: agents and admins get
+# all of it; internal staff what picks a colleague to @mention (docs/permissions.md).
+DIRECTORY = {"admin": "full", "agent": "full", "other_agent": "full", "internal": "names",
+             "internal_other": "names", "anonymous": "nothing"}  # fmt: skip
+COLLEAGUE_FIELDS = {"id", "name", "role", "handle", "title"}
+
+
+@pytest.mark.parametrize(("role", "gets"), DIRECTORY.items())
+def test_directory_for_every_role(people, support, api, role, gets):
+    client = api(None if role == "anonymous" else people[role])
+    users, groups = client.get("/api/v1/users/"), client.get("/api/v1/groups/")
+    if gets == "nothing":
+        assert users.status_code == groups.status_code == 401
+        assert users.json()["message"] and groups.json()["message"]
+        return
+    assert users.status_code == groups.status_code == 200
+    rows = {row["id"]: row for row in users.json()}
+    assert set(rows) == {p.pk for p in people.values() if p.is_authenticated}
+    support_row = next(g for g in groups.json() if g["id"] == support.pk)
+    agent = people["agent"]
+    if gets == "full":
+        assert rows[agent.pk]["email"] == "vasya@desk.example"
+        assert rows[agent.pk]["group_ids"] == [support.pk]
+        assert {m["id"] for m in support_row["members"]} == {agent.pk, people["colleague"].pk}
+    else:
+        assert all(set(row) == COLLEAGUE_FIELDS for row in rows.values())
+        assert rows[people["internal"].pk]["handle"] == "dima"
+        assert "members" not in support_row and support_row["name"] == "Support"
+        for person in people.values():
+            if person.is_authenticated:
+                assert person.email not in users.content.decode() + groups.content.decode()
+
+
+def test_internal_staff_find_colleagues_by_name_and_handle_not_by_email(
+    api, agent, internal, internal_other
+):
+    assert [u["id"] for u in api(agent).get("/api/v1/users/", {"q": "vasya@desk"}).json()] == [
+        agent.pk
+    ]
+    picker = api(internal_other)
+    assert picker.get("/api/v1/users/", {"q": "vasya@desk"}).json() == []
+    assert picker.get("/api/v1/users/", {"q": "desk.example"}).json() == []
+    assert [u["handle"] for u in picker.get("/api/v1/users/", {"q": "dim"}).json()] == ["dima"]
+    assert [u["id"] for u in picker.get("/api/v1/users/", {"q": "Vasya"}).json()] == [agent.pk]
+
+
+def test_internal_staff_are_shown_no_bulk_controls(client, tickets, internal, agent):
+    ticket, _ = tickets
+    client.force_login(internal)
+    page = client.get("/tickets/?queue=all").content.decode()
+    assert f'href="/tickets/{ticket.number}/"' in page  # their ticket is listed
+    assert 'id="bulk"' not in page and 'name="ticket"' not in page and "/tickets/bulk/" not in page
+    client.force_login(agent)
+    page = client.get("/tickets/?queue=all").content.decode()
+    assert 'id="bulk"' in page and 'name="ticket"' in page
+
+
+def test_a_bulk_actions_progress_is_for_whoever_started_it(client, tickets, agent, colleague,
+                                                            internal):  # fmt: skip
+    ticket, _ = tickets
+    job = bulk.bulk_start(by=agent, numbers=[ticket.number], action="tag:vip")
+    client.force_login(agent)
+    assert client.get(f"/tickets/bulk/{job}/").status_code == 200
+
+    client.force_login(colleague)
+    theirs, none = client.get(f"/tickets/bulk/{job}/"), client.get("/tickets/bulk/no-such-job/")
+    assert theirs.status_code == none.status_code == 404
+    assert theirs.content == none.content
+    assert "There is no such bulk action of yours." in theirs.content.decode()
+
+    client.force_login(internal)
+    refused = client.get(f"/tickets/bulk/{job}/")
+    assert refused.status_code == 403
+    assert "Only agents can change tickets in bulk." in refused.content.decode()
+
+
+def test_the_bulk_refusal_speaks_russian(client, internal):
+    internal.language = "ru"
+    internal.save()
+    client.force_login(internal)
+    refused = client.post("/tickets/bulk/", {"ticket": ["1"], "action": "status:pending"})
+    assert refused.status_code == 403
+    assert "Менять обращения массово могут только агенты." in refused.content.decode()

@@ -136,3 +136,14 @@ def test_groups_users_and_notifications_are_flat(client_of, support, agent):
              ("/api/v1/groups/", "/api/v1/users/", "/api/v1/notifications/")]
         )  # fmt: skip
     assert counts[0] == counts[1]
+
+
+def test_the_directory_internal_staff_get_is_flat(support, internal):
+    token = Token.objects.create(user=internal)
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
+    counts = []
+    for extra in (3, 40):
+        for _ in range(extra):
+            support.members.add(UserFactory())
+        counts.append([count_queries(client, url) for url in ("/api/v1/groups/", "/api/v1/users/")])
+    assert counts[0] == counts[1] == [2, 2]  # the token, the rows

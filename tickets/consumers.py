@@ -9,7 +9,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.models import User
 from helpdesk.realtime import AGENTS_GROUP, RealtimeEvent, send, ticket_group, user_group
-from tickets import permissions
+from tickets import permissions, selectors
 from tickets.models import Ticket
 from tickets.permissions import Action
 
@@ -93,12 +93,10 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _viewable_ticket_id(self, number) -> int | None:
-        if not isinstance(number, int):
+        if not isinstance(number, int) or isinstance(number, bool):
             return None
-        ticket = Ticket.objects.defer("search_vector").filter(number=number).first()
-        if ticket is None or not permissions.can(self._current_user(), Action.VIEW, ticket):
-            return None
-        return ticket.pk
+        ticket = selectors.ticket_visible(user=self._current_user(), number=number)
+        return None if ticket is None else ticket.pk
 
     @database_sync_to_async
     def _may_receive(self, event) -> bool:

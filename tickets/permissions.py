@@ -12,6 +12,9 @@ The rules, in short (docs/permissions.md has the full matrix and the reasons):
   mentioned, commented). There they may read, comment and hand back; nothing that could
   reach a customer or change the ticket's course.
 * Anonymous and inactive users may do nothing. Customers are never users.
+* A ticket is looked up through `visible` (never found, then checked), so one the user may
+  not see answers exactly as one that does not exist. Bulk actions and the full staff
+  directory are for agents.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ class Action(StrEnum):
     SLA = "sla"
     MERGE = "merge"
     # Not about one ticket:
+    BULK = "bulk"
     CREATE_TICKET = "create_ticket"
     MANAGE_CUSTOMERS = "manage_customers"
     ADMIN = "admin"
@@ -62,7 +66,9 @@ WORK_ACTIONS = frozenset(
     }
 )
 READ_ACTIONS = frozenset({Action.VIEW, Action.VIEW_INTERNAL, Action.COMMENT})
-TICKETLESS_ACTIONS = frozenset({Action.CREATE_TICKET, Action.MANAGE_CUSTOMERS, Action.ADMIN})
+TICKETLESS_ACTIONS = frozenset(
+    {Action.BULK, Action.CREATE_TICKET, Action.MANAGE_CUSTOMERS, Action.ADMIN}
+)
 
 DENIED_MESSAGES = {
     Action.VIEW: _("You do not have access to this ticket."),
@@ -77,6 +83,7 @@ DENIED_MESSAGES = {
     Action.TAGS: _("Only agents of the ticket's group or its owner can change its tags."),
     Action.SLA: _("Only agents of the ticket's group or its owner can change its SLA."),
     Action.MERGE: _("Only agents who work both tickets can merge them."),
+    Action.BULK: _("Only agents can change tickets in bulk."),
     Action.CREATE_TICKET: _("Only agents can open tickets on a customer's behalf."),
     Action.MANAGE_CUSTOMERS: _("Only agents can change customers."),
     Action.ADMIN: _("Only admins can do this."),
@@ -152,24 +159,55 @@ def require(user: User | None, action: Action | str, ticket: Ticket | None = Non
         return
     action = Action(action)
     message = str(DENIED_MESSAGES[action])
-    if _active(user) and user.is_internal and action in WORK_ACTIONS:
+    if _active(user) and user.is_internal and (action in WORK_ACTIONS or action == Action.BULK):
         message = f"{message} {INTERNAL_STAFF_HINT}"
     raise Forbidden(message, extra={"action": str(action)})
 
 
-def visible_tickets(user: User | None, tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """Narrow a ticket queryset to what the user may see, in SQL (one indexed EXISTS)."""
+def sees_every_ticket(user: User | None) -> bool:
+    """Agents and admins: their visible set is every ticket, so a lookup needs no filter."""
+    return _active(user) and user.is_agent
+
+
+def visible(user: User | None, rows: QuerySet, *, ticket: str = "pk") -> QuerySet:
+    """Narrow a queryset to what the user may see, in SQL (one indexed EXISTS): tickets, or
+    rows that belong to one (`ticket="message__ticket_id"` for attachments).
+
+    Every number or id that comes in from outside is looked up through here, so a ticket the
+    user may not see and one that does not exist give the same answer."""
     if not _active(user):
-        return tickets.none()
+        return rows.none()
     if user.is_agent:
-        return tickets
+        return rows
     if user.is_internal:
-        involved = TicketParticipant.objects.filter(ticket_id=OuterRef("pk"), user_id=user.pk)
-        return tickets.filter(Exists(involved))
-    return tickets.none()
+        involved = TicketParticipant.objects.filter(ticket_id=OuterRef(ticket), user_id=user.pk)
+        return rows.filter(Exists(involved))
+    return rows.none()
+
+
+def visible_tickets(user: User | None, tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """The tickets of `tickets` the user may see."""
+    return visible(user, tickets)
+
+
+def visible_ticket(user: User | None, tickets: QuerySet[Ticket]) -> Ticket | None:
+    """The first ticket of `tickets` the user may see, or None - whether it is not there or
+    not theirs to see. What the lookup proved is remembered, so `can(user, "view", ticket)`
+    costs no second query."""
+    ticket = visible_tickets(user, tickets).first()
+    if ticket is not None and not user.is_agent:
+        user.__dict__.setdefault("_involved_tickets", {})[ticket.pk] = True
+    return ticket
 
 
 def can_see_customer_directory(user: User | None) -> bool:
     """The customer list and search are for agents. Internal staff meet customers only on the
     tickets they are involved in."""
+    return _active(user) and user.is_agent
+
+
+def sees_colleague_details(user: User | None) -> bool:
+    """The whole staff directory (emails, everyone's group membership) is for agents, who
+    assign, hand off and route. Internal staff see only what picks a colleague to @mention:
+    name, handle, role and title (docs/permissions.md, "The staff directory")."""
     return _active(user) and user.is_agent

@@ -95,8 +95,8 @@ def ticket_list(*, user: User, filters: TicketFilters) -> QuerySet[Ticket]:
 
 # hand_back_to, follow_up_of and merged_into are usually empty: a null foreign key costs
 # nothing to read, and leaving them out of the join halves the planning of this query.
-_ticket_by_number = PreparedQuery(
-    lambda number: (
+def _tickets_numbered(number: int) -> QuerySet[Ticket]:
+    return (
         Ticket.objects.select_related("customer", "assignee", "group")
         .only(
             *TICKET_FIELDS,
@@ -104,20 +104,59 @@ _ticket_by_number = PreparedQuery(
             *related("assignee", USER_REF_FIELDS),
             *related("group", GROUP_REF_FIELDS),
         )
-        .filter(number=number)[:1]
-    ),
-    "number",
-)
+        .filter(number=number)
+    )
+
+
+_ticket_by_number = PreparedQuery(lambda number: _tickets_numbered(number)[:1], "number")
+BIGINT = range(-(2**63), 2**63)
+
+
+def ticket_visible(*, user: User | None, number: int) -> Ticket | None:
+    """The ticket numbered `number` if the user may see it, else None: one they may not see
+    and one that is not there are the same None (docs/permissions.md)."""
+    if number not in BIGINT:
+        return None
+    if permissions.sees_every_ticket(user):
+        found = _ticket_by_number(number=number)  # the visible set is every ticket
+        return found[0] if found else None
+    return permissions.visible_ticket(user, _tickets_numbered(number))
+
+
+def no_such_ticket(number: int) -> NotFound:
+    return NotFound(_("There is no ticket #%(number)s that you can see.") % {"number": number})
 
 
 def ticket_get(*, user: User, number: int, action: Action = Action.VIEW) -> Ticket:
     """A ticket the user may see (else 404, so numbers reveal nothing), and may act on."""
-    found = _ticket_by_number(number=number)
-    ticket = found[0] if found else None
-    if ticket is None or not permissions.can(user, Action.VIEW, ticket):
-        raise NotFound(_("There is no ticket #%(number)s that you can see.") % {"number": number})
+    ticket = ticket_visible(user=user, number=number)
+    if ticket is None:
+        raise no_such_ticket(number)
     permissions.require(user, action, ticket)
     return ticket
+
+
+def ticket_merged_into(*, user: User, ticket: Ticket) -> Ticket | None:
+    """The ticket `ticket` was merged into, if the user may see it (its number only)."""
+    if ticket.merged_into_id is None:
+        return None
+    return permissions.visible_ticket(
+        user, Ticket.objects.only("number").filter(pk=ticket.merged_into_id)
+    )
+
+
+def attachment_get(*, user: User, attachment_id: int) -> Attachment:
+    """An attachment of a ticket the user may see, else 404 - the same 404 as no attachment."""
+    attachment = (
+        permissions.visible(user, Attachment.objects.all(), ticket="message__ticket_id")
+        .filter(pk=attachment_id)
+        .first()
+        if attachment_id in BIGINT
+        else None
+    )
+    if attachment is None:
+        raise NotFound(_("There is no such attachment that you can see."))
+    return attachment
 
 
 ATTACHMENT_LISTED_FIELDS = ("id", "message_id", "name", "content_type", "size", "sha256",

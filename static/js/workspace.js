@@ -256,6 +256,14 @@
     });
   }
   document.addEventListener("htmx:afterSwap", function (e) { relativeTimes(e.target); });
+  /* A refused bulk action answers 4xx with its reason: show it where the progress goes. */
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    const status = e.detail.xhr.status;
+    if (status >= 400 && status < 500 && e.detail.target && e.detail.target.closest("#bulk-result")) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
 
   /* ---- Start -------------------------------------------------------------------------------- */
   document.addEventListener("DOMContentLoaded", function () {

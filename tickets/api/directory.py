@@ -12,17 +12,22 @@ from rest_framework.views import APIView
 
 from accounts.models import Role, User
 from accounts.selectors import user_list
-from helpdesk.errors import ApplicationError, NotFound
-from tickets import permissions
+from helpdesk.errors import ApplicationError
+from tickets import permissions, selectors
 from tickets.api import serializers as s
-from tickets.models import Attachment, Group
-from tickets.permissions import Action
+from tickets.models import Group
 
 
 class GroupListApi(APIView):
-    @extend_schema(responses=s.GroupSerializer(many=True), summary="Groups and their members")
+    @extend_schema(
+        responses=s.GroupSerializer(many=True),
+        summary="Groups and their members (internal staff: the groups, without members)",
+    )
     def get(self, request: Request) -> Response:
-        groups = Group.objects.filter(is_active=True).prefetch_related(
+        groups = Group.objects.filter(is_active=True)
+        if not permissions.sees_colleague_details(request.user):
+            return Response(s.GroupSummarySerializer(groups, many=True).data)
+        groups = groups.prefetch_related(
             Prefetch("members", queryset=User.objects.filter(is_active=True).order_by("full_name"))
         )
         return Response(s.GroupSerializer(groups, many=True).data)
@@ -31,7 +36,8 @@ class GroupListApi(APIView):
 class UserListApi(APIView):
     @extend_schema(
         responses=s.UserSerializer(many=True),
-        summary="Colleagues (for assigning, handing off and @mentions)",
+        summary="Colleagues (for assigning, handing off and @mentions); internal staff get "
+        "names, handles, roles and titles only",
     )
     def get(self, request: Request) -> Response:
         role = request.query_params.get("role")
@@ -40,8 +46,10 @@ class UserListApi(APIView):
                 _('Unknown role "%(role)s"; use one of %(allowed)s.')
                 % {"role": role, "allowed": ", ".join(Role.values)}
             )
-        users = user_list(role=role, q=request.query_params.get("q", "")[:100])
-        return Response(s.UserSerializer(users, many=True).data)
+        full = permissions.sees_colleague_details(request.user)
+        users = user_list(role=role, q=request.query_params.get("q", "")[:100], full=full)
+        serializer = s.UserSerializer if full else s.ColleagueSerializer
+        return Response(serializer(users, many=True).data)
 
 
 class MeApi(APIView):
@@ -56,16 +64,7 @@ class AttachmentDownloadApi(APIView):
         summary="Download an attachment (same access as its ticket)",
     )
     def get(self, request: Request, attachment_id: int):
-        attachment = (
-            Attachment.objects.select_related("message__ticket")
-            .defer("message__ticket__search_vector")
-            .filter(pk=attachment_id)
-            .first()
-        )
-        if attachment is None or not permissions.can(
-            request.user, Action.VIEW, attachment.message.ticket
-        ):
-            raise NotFound(_("There is no such attachment that you can see."))
+        attachment = selectors.attachment_get(user=request.user, attachment_id=attachment_id)
         response = FileResponse(
             attachment.file.open("rb"),
             as_attachment=not attachment.content_type.startswith("image/"),

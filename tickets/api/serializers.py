@@ -216,15 +216,25 @@ class CustomerFullSerializer(CustomerDetailSerializer):
     tickets = TicketRowSerializer(source="all_tickets", many=True)
 
 
-class GroupSerializer(GroupRefSerializer):
+class GroupSummarySerializer(GroupRefSerializer):
+    """A group as internal staff see it: no member list."""
+
     description = serializers.CharField()
+
+
+class GroupSerializer(GroupSummarySerializer):
     members = UserRefSerializer(many=True)
 
 
-class UserSerializer(UserRefSerializer):
-    email = serializers.EmailField()
+class ColleagueSerializer(UserRefSerializer):
+    """A colleague as internal staff see them: enough to pick whom to @mention."""
+
     handle = serializers.CharField()
     title = serializers.CharField()
+
+
+class UserSerializer(ColleagueSerializer):
+    email = serializers.EmailField()
     group_ids = serializers.SerializerMethodField()
 
     def get_group_ids(self, user) -> list[int]:

@@ -106,21 +106,28 @@ def bulk_start(request: HttpRequest) -> HttpResponse:
     try:
         job_id = bulk.bulk_start(by=request.user, numbers=numbers, action=action)
     except ApplicationError as error:
-        return render(request, "workspace/_bulk_progress.html", {"error": error.message})
+        return _bulk_refused(request, error)
     bulk_update.delay(job_id, request.user.pk, numbers, action)
-    return render(
-        request,
-        "workspace/_bulk_progress.html",
-        {"job_id": job_id, "progress": bulk.progress(job_id)},
-    )
+    return bulk_progress(request, job_id)
 
 
 @staff_required
 def bulk_progress(request: HttpRequest, job_id: str) -> HttpResponse:
     from tickets.services import bulk
 
+    try:
+        progress = bulk.progress(job_id, user=request.user)
+    except ApplicationError as error:
+        return _bulk_refused(request, error)
+    return render(
+        request, "workspace/_bulk_progress.html", {"job_id": job_id, "progress": progress}
+    )
+
+
+def _bulk_refused(request: HttpRequest, error: ApplicationError) -> HttpResponse:
     return render(
         request,
         "workspace/_bulk_progress.html",
-        {"job_id": job_id, "progress": bulk.progress(job_id)},
+        {"error": error.message},
+        status=error.status_code,
     )

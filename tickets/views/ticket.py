@@ -59,8 +59,12 @@ def _page_context(request: HttpRequest, ticket: Ticket) -> dict:
 @staff_required
 def ticket_page(request: HttpRequest, number: int) -> HttpResponse:
     ticket = _ticket(request, number)
-    if ticket.merged_into_id is not None and request.GET.get("stay") != "1":
-        merged = Ticket.objects.only("number").get(pk=ticket.merged_into_id)
+    merged = (
+        selectors.ticket_merged_into(user=request.user, ticket=ticket)
+        if ticket.merged_into_id is not None and request.GET.get("stay") != "1"
+        else None
+    )
+    if merged is not None:
         messages.info(request, _("#%(old)s was merged into this ticket.") % {"old": number})
         return redirect("ticket", number=merged.number)
     context = _page_context(request, ticket)
@@ -154,21 +158,17 @@ def hand_off(request: HttpRequest, number: int) -> HttpResponse:
 @require_POST
 def merge(request: HttpRequest, number: int) -> HttpResponse:
     source = _ticket(request, number)
-    into_number = request.POST.get("into", "").lstrip("#")
+    into_number = request.POST.get("into", "").strip().lstrip("#")
+    kept: list[Ticket] = []
 
     def apply() -> None:
         if not into_number.isdigit():
             raise ApplicationError(_("Enter the number of the ticket to merge into."))
         into = selectors.ticket_get(user=request.user, number=int(into_number))
-        services.ticket_merge(source=source, into=into, by=request.user)
+        kept.append(services.ticket_merge(source=source, into=into, by=request.user))
 
     response = act(request, _back(number), apply)
-    if (
-        into_number.isdigit()
-        and Ticket.objects.filter(number=number, merged_into__number=int(into_number)).exists()
-    ):
-        return redirect("ticket", number=int(into_number))
-    return response
+    return redirect("ticket", number=kept[0].number) if kept else response
 
 
 @staff_required
