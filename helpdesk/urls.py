@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as account_views
@@ -43,7 +42,7 @@ urlpatterns = [
     path("preferences/", account_views.preferences, name="preferences"),
     path("preferences/save/", account_views.preferences_save, name="preferences-save"),
     *workspace,
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", account_views.language_switch, name="set_language"),
     path("admin/", admin.site.urls),
     path("support/", public_views.support_form, name="support"),
     path("status/<str:token>/", public_views.status_page, name="status"),
