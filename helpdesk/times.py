@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import zoneinfo
 from datetime import datetime, tzinfo
+from urllib.parse import unquote
 
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -29,6 +30,7 @@ def _known_zones() -> frozenset[str]:
 
 def zone_named(name: str) -> tzinfo | None:
     """The zone called `name`, or None for an empty or unknown name (a cookie is untrusted)."""
+    name = unquote(name)
     if not name or name not in _known_zones():
         return None
     return zoneinfo.ZoneInfo(name)

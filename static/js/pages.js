@@ -8,8 +8,8 @@
   try {
     const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
     const current = document.cookie.split("; ").find((c) => c.indexOf("tz=") === 0);
-    if (zone && current !== "tz=" + encodeURIComponent(zone)) {
-      document.cookie = "tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";
+    if (zone && /^[A-Za-z0-9_+\/-]+$/.test(zone) && current !== "tz=" + zone) {
+      document.cookie = "tz=" + zone + "; path=/; max-age=31536000; samesite=lax";
     }
   } catch (err) { /* no Intl: the server's guess stays */ }
 
