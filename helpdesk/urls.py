@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as account_views
@@ -11,8 +12,8 @@ from helpdesk import views
 from tickets.api.urls import urlpatterns as ticket_api
 from tickets.urls import urlpatterns as workspace
 
-admin.site.site_header = "Helpdesk administration"
-admin.site.site_title = "Helpdesk admin"
+admin.site.site_header = _("Helpdesk administration")
+admin.site.site_title = _("Helpdesk admin")
 
 urlpatterns = [
     path("", views.home, name="home"),
