@@ -36,12 +36,12 @@ RU_MONTHS = ["", "января", "февраля", "марта", "апреля",
 ONE_FORMAT = re.compile(r"\d{1,2} \w+ \d{4}, \d{2}:\d{2}( \(UTC([+-]\d{1,2}(:\d\d)?)?\))?")
 
 
-def shots(page, lang: str, name: str) -> None:
-    """The page as it is now, at desktop and phone sizes."""
+def shots(page, lang: str, name: str, *, full_page: bool = True) -> None:
+    """The page as it is now, at desktop and phone sizes (a dialog: the screen only)."""
     size = page.viewport_size
     for label, viewport in (("desktop", WIDE), ("phone", PHONE)):
         page.set_viewport_size(viewport)
-        screenshot(page, lang, f"{name}-{label}")
+        screenshot(page, lang, f"{name}-{label}", full_page=full_page)
     page.set_viewport_size(size)
 
 
@@ -134,7 +134,7 @@ def test_a_solved_ticket_handed_to_internal_staff_is_in_their_list_and_the_dialo
     assert notice.is_visible()
     with_status = {"en": "Solved", "ru": "Решено"}[lang]
     assert with_status.lower() in notice.inner_text().lower()
-    shots(agent, lang, "hand-off-solved-dialog")
+    shots(agent, lang, "hand-off-solved-dialog", full_page=False)
 
     # When: they hand it to the internal staff member with a question.
     agent.select_option("#ho-to", f"user:{story.internal.pk}")
@@ -192,7 +192,7 @@ def test_opening_a_notification_marks_it_read(page_for, lang):
     page.click("#bell")
     first = page.locator("#notifications li.unread a").first
     first.wait_for()
-    shots(page, lang, "notifications-unread")
+    shots(page, lang, "notifications-unread", full_page=False)
     href = first.get_attribute("href")
     count_before = int(page.inner_text("#bell-count"))
     with page.expect_navigation():
@@ -217,7 +217,7 @@ def test_opening_a_notification_marks_it_read(page_for, lang):
         assert int(page.inner_text("#bell-count")) == left
     else:
         assert page.locator("#bell-count").is_hidden()
-    shots(page, lang, "notifications-after-opening-one")
+    shots(page, lang, "notifications-after-opening-one", full_page=False)
     assert page.js_errors == []
 
 
