@@ -137,3 +137,23 @@ def test_make_run_says_in_one_line_what_to_run_when_the_database_cannot_be_creat
     finally:
         stop(process)
         postgres(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def test_make_run_says_in_one_line_when_the_configured_server_does_not_answer():
+    # Given: DATABASE_URL names a server nobody listens on.
+    port = free_port()
+    started = time.monotonic()
+    process = start_make_run(f"postgres://postgres@127.0.0.1:{port}/helpdesk")
+    try:
+        # When: make run starts.
+        output, _ = process.communicate(timeout=5)
+
+        # Then: within 5 s one line says so, and what to do.
+        problem = [line for line in output.splitlines() if not line.startswith("run: ")]
+        assert process.returncode == 1 and time.monotonic() - started < 5, output
+        assert problem == [
+            f"PostgreSQL does not answer at 127.0.0.1:{port} (DATABASE_URL): start it, "
+            "or fix or unset DATABASE_URL."
+        ], output
+    finally:
+        stop(process)
