@@ -1,7 +1,7 @@
 """Using every page as its users would (issue 19), in both languages, with screenshots of each
 at desktop (1440x900) and phone (390x844) sizes: pages that fit a 360 px phone, a solved
 ticket handed to internal staff, the header's language switch, notifications that become
-read, and times in the viewer's zone in one format."""
+read, times in the viewer's zone in one format, and a customer merge that asks again."""
 
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ from accounts.services import preferences_save
 from channels_inbound.status_links import status_url
 from comments.models import Notification
 from tests.e2e.conftest import LOCALES, log_in, screenshot
-from tests.e2e.stories import build_story
+from tests.e2e.stories import build_story, customer_writes
 from tests.factories import GroupFactory, UserFactory
 from tickets import services
-from tickets.models import Status, Ticket
+from tickets.models import IdentityKind, Status, Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -300,3 +300,41 @@ def test_times_are_in_the_viewers_zone_in_one_format_with_the_zone_named(context
     assert header == written(story.ticket.created_at, "Asia/Vladivostok", lang, label="UTC+10")
     assert timezone.is_aware(first.created_at)
     assert customer.js_errors == [] and agent_page.js_errors == []
+
+
+# --- 10. Merging two customers asks again, with what will move ---------------------------------
+@pytest.mark.parametrize("lang", LANGS)
+def test_merging_customers_shows_what_will_move_and_asks_again(page_for, lang):
+    # Given: the story's customer also wrote by Viber under another name.
+    story = build_story(lang)
+    keep = story.ticket.customer
+    other = customer_writes(
+        text=story.texts["other"], subject=story.texts["other_subject"], name="Marina (Viber)",
+        channel="viber", kind=IdentityKind.VIBER, sender="vb-7788", group=story.ticket.group,
+    )  # fmt: skip
+    agent = page_for(story.agent, lang)
+    agent.goto(f"/customers/{keep.pk}/?merge_q=vb-7788")
+
+    # When: the agent picks the Viber one and asks to merge.
+    agent.check(f'input[name=other][value="{other.customer_id}"]')
+    with agent.expect_navigation():
+        agent.locator("form[action$='/merge/'] button").click()
+
+    # Then: a page says what will move and that it cannot be undone; nothing moved yet.
+    confirm = agent.locator(".merge-confirm")
+    assert "vb-7788" in confirm.inner_text()
+    assert confirm.locator(f'a[href="/tickets/{other.number}/"]').count() == 1
+    assert Ticket.objects.get(pk=other.pk).customer_id == other.customer_id
+    shots(agent, lang, "customer-merge-confirm")
+
+    # When: they confirm.
+    with agent.expect_navigation():
+        agent.locator(".merge-confirm button[type=submit]").click()
+
+    # Then: the ticket is the kept customer's, and its history says so in words.
+    assert Ticket.objects.get(pk=other.pk).customer_id == keep.pk
+    agent.goto(f"/tickets/{other.number}/")
+    line = agent.locator("#ticket-live .event-text").last.inner_text()
+    assert "Marina (Viber)" in line and keep.name in line, line
+    assert "customers merged" not in agent.inner_text("#ticket-live")
+    assert agent.js_errors == []
