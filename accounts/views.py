@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
 from accounts import services
 
@@ -34,3 +35,16 @@ def preferences_save(request: HttpRequest) -> HttpResponse:
     )
     messages.success(request, _("Saved."))
     return redirect("preferences")
+
+
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """The header's language switch. A signed-in person's saved language wins over the
+    cookie, so the switch changes the saved one; then Django's own view sets the cookie and
+    goes back to the page."""
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in ("en", "ru"):
+        services.preferences_save(
+            user=request.user, language=language, time_zone=request.user.time_zone
+        )
+    return set_language(request)

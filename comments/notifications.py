@@ -34,7 +34,7 @@ def send_email(*, notification_id: int) -> bool:
                 "notification": notification,
                 "ticket": notification.ticket,
                 "actor": notification.actor,
-                "url": f"{settings.SITE_URL}/tickets/{notification.ticket.number}/",
+                "url": f"{settings.SITE_URL}/notifications/{notification.pk}/",
             }
             subject = render_to_string("emails/notification_subject.txt", context).strip()
             text = render_to_string("emails/notification.txt", context)

@@ -119,6 +119,20 @@ def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> 
     return unread.update(read_at=timezone.now())
 
 
+@transaction.atomic
+def notification_open(*, user: User, notification_id: int) -> Notification | None:
+    """The person opens one of their notifications: it, and whatever else told them about
+    the same ticket, is read. None if it is not theirs."""
+    notification = (
+        Notification.objects.filter(pk=notification_id, user=user).select_related("ticket").first()
+    )
+    if notification is not None:
+        Notification.objects.filter(
+            user=user, ticket_id=notification.ticket_id, read_at__isnull=True
+        ).update(read_at=timezone.now())
+    return notification
+
+
 def comments_move(*, source_ticket_id: int, into: Ticket) -> None:
     InternalComment.objects.filter(ticket_id=source_ticket_id).update(ticket=into)
     Notification.objects.filter(ticket_id=source_ticket_id).update(ticket=into)

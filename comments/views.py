@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -51,6 +51,15 @@ def notifications(request: HttpRequest) -> HttpResponse:
             "unread": selectors.unread_count(user=request.user),
         },
     )
+
+
+@staff_required
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """A notification's link (in the bell and in its email): read, then on to its ticket."""
+    notification = services.notification_open(user=request.user, notification_id=pk)
+    if notification is None:
+        raise Http404(_("No such notification."))
+    return redirect("ticket", number=notification.ticket.number)
 
 
 @staff_required

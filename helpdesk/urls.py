@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.i18n import set_language
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as account_views
@@ -12,8 +12,8 @@ from helpdesk import views
 from tickets.api.urls import urlpatterns as ticket_api
 from tickets.urls import urlpatterns as workspace
 
-admin.site.site_header = "Helpdesk administration"
-admin.site.site_title = "Helpdesk admin"
+admin.site.site_header = _("Helpdesk administration")
+admin.site.site_title = _("Helpdesk admin")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -43,7 +43,7 @@ urlpatterns = [
     path("preferences/", account_views.preferences, name="preferences"),
     path("preferences/save/", account_views.preferences_save, name="preferences-save"),
     *workspace,
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", account_views.language_switch, name="set_language"),
     path("admin/", admin.site.urls),
     path("support/", public_views.support_form, name="support"),
     path("status/<str:token>/", public_views.status_page, name="status"),

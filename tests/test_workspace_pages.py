@@ -224,7 +224,16 @@ def test_customer_page_merges_another_customer(agent_client, agent):
 
     found = agent_client.get(f"/customers/{keep.pk}/?merge_q=vb-55").content.decode()
     assert f'value="{other.pk}"' in found
-    agent_client.post(f"/customers/{keep.pk}/merge/", {"other": other.pk})
+    asked = agent_client.post(f"/customers/{keep.pk}/merge/", {"other": other.pk})
+
+    # The first post only shows what will move and asks again: nothing is merged yet.
+    shown = html.unescape(asked.content.decode())
+    assert asked.status_code == 200 and "Merge Елена into Elena Orlova?" in shown
+    assert "cannot be undone" in shown and "vb-55" in shown and "1 ticket moves" in shown
+    assert not keep.identities.filter(kind="viber").exists()
+    assert keep.tickets.count() == 0
+
+    agent_client.post(f"/customers/{keep.pk}/merge/", {"other": other.pk, "confirm": "yes"})
 
     assert set(keep.identities.values_list("kind", flat=True)) == {"email", "viber"}
     assert keep.tickets.count() == 1

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from tickets import event_words
 from tickets.models import (
     Attachment,
     Customer,
@@ -120,9 +122,12 @@ class MessageAdmin(admin.ModelAdmin):
 
 @admin.register(TicketEvent)
 class TicketEventAdmin(admin.ModelAdmin):
-    """The audit trail: read-only, here as everywhere."""
+    """The audit trail: read-only, here as everywhere, and in words (the same sentences as the
+    ticket's history), not the stored JSON."""
 
-    list_display = ("created_at", "ticket", "kind", "actor", "actor_customer", "old", "new")
+    list_display = ("created_at", "ticket", "what", "note")
+    fields = ("created_at", "ticket", "kind", "what", "note")
+    readonly_fields = fields
     list_filter = ("kind",)
     search_fields = ("=ticket__number",)
     list_select_related = ("ticket", "actor", "actor_customer")
@@ -136,6 +141,10 @@ class TicketEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("what happened"))
+    def what(self, event: TicketEvent) -> str:
+        return event_words.describe(event)
 
 
 @admin.register(TicketParticipant)

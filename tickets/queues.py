@@ -46,8 +46,8 @@ class Queue:
 
 def _base_filters(user: User, key: str) -> tuple[TicketFilters, Q]:
     """The filters of a queue, and an extra condition the generic filters cannot say."""
-    if key == "mine":
-        return TicketFilters(owner="me", open_only=True), Q()
+    if key == "mine":  # internal staff: whatever was handed to them, solved or not
+        return TicketFilters(owner="me", open_only=user.is_agent), Q()
     if key == "unassigned":
         groups = support_group_ids(user)
         return TicketFilters(owner="none", open_only=True), Q(group_id__in=groups)
@@ -61,6 +61,15 @@ def _base_filters(user: User, key: str) -> tuple[TicketFilters, Q]:
     if key.startswith("group:") and key[6:].isdigit():
         return TicketFilters(group=int(key[6:]), open_only=True), Q()
     return TicketFilters(open_only=True), Q()  # "open": everything not yet solved
+
+
+def default_queue(user: User) -> str:
+    """Where the queue page opens: an agent's group's unassigned tickets; for one who is no
+    group's member (a head of support) everything open; internal staff what was handed to
+    them."""
+    if not user.is_agent:
+        return "mine"
+    return "unassigned" if support_group_ids(user) else "open"
 
 
 def queue_tickets(*, user: User, key: str, filters: TicketFilters | None = None) -> QuerySet:
@@ -141,8 +150,7 @@ def queues_for(user: User) -> list[Queue]:
             user, Ticket.objects.filter(status__in=OPEN_STATUSES)
         )
         return [
-            Queue("mine", str(_("Handed to me")),
-                  Ticket.objects.filter(assignee=user, status__in=OPEN_STATUSES).count()),
+            Queue("mine", str(_("Handed to me")), Ticket.objects.filter(assignee=user).count()),
             Queue("open", str(_("Tickets I am involved in")), involved.count()),
         ]  # fmt: skip
     shared = shared_counts()

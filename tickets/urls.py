@@ -26,5 +26,6 @@ urlpatterns = [
     path("canned/save/", canned.canned_save, name="canned-save"),
     path("canned/<int:pk>/delete/", canned.canned_delete, name="canned-delete"),
     path("notifications/", comment_views.notifications, name="notifications"),
+    path("notifications/<int:pk>/", comment_views.notification_open, name="notification-open"),
     path("notifications/read/", comment_views.notifications_read, name="notifications-read"),
 ]

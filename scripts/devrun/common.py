@@ -2,6 +2,7 @@
 
 import os
 import signal
+import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,14 @@ class SetupError(Exception):
 
 def say(message: str) -> None:
     print(f"run: {message}", flush=True)
+
+
+def tcp_answers(host: str, port: int, timeout: float = 1.0) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def tail(path: Path, lines: int = 20) -> str:

@@ -25,23 +25,18 @@ from scripts.devrun.common import (
     LOCALHOST,
     PRIVATE_POSTGRES_PORT,
     PRIVATE_REDIS_PORT,
+    ROOT,
     STOP_TIMEOUT,
     VAR,
     SetupError,
     relative,
     say,
     tail,
+    tcp_answers,
 )
+from scripts.devrun.configured import check_configured_database, configured_url
 
 # --- Probing servers ----------------------------------------------------------------------------
-
-
-def tcp_answers(host: str, port: int, timeout: float = 1.0) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
 
 
 def redis_answers(host: str, port: int, timeout: float = 1.0) -> bool:
@@ -366,7 +361,10 @@ def choose_redis() -> Service:
 
 
 def provide_services(
-    environ: dict[str, str], configured: set[str], cleanup: contextlib.ExitStack
+    environ: dict[str, str],
+    configured: set[str],
+    cleanup: contextlib.ExitStack,
+    dotenv: Path = ROOT / ".env",
 ) -> None:
     """Set DATABASE_URL and REDIS_URL unless configured, starting private servers if needed.
 
@@ -378,6 +376,11 @@ def provide_services(
     for name, choose in choosers.items():
         if name in configured:
             say(f"using {name} from the environment")
+            if name == "DATABASE_URL":
+                try:
+                    check_configured_database(configured_url(name, environ, dotenv))
+                except SetupError as error:
+                    problems.append(str(error))
             continue
         try:
             services[name] = choose()

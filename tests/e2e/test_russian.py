@@ -1,5 +1,6 @@
-"""The Russian interface is Russian: on every main page, once the data itself (names, subjects,
-messages, tags, addresses, numbers, dates) is taken away, no English word is left."""
+"""The Russian interface is Russian: on every main page, the admin's included, and for every
+kind of event a ticket's history tells, once the data itself (names, subjects, messages,
+tags, addresses, numbers, dates) is taken away, no English word is left."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ import re
 
 import pytest
 
+from accounts.models import Role
 from channels_inbound.status_links import status_url
-from tests.e2e.stories import STORY_TEXTS, build_story
+from tests.e2e.stories import STORY_TEXTS, build_story, customer_writes
+from tests.factories import UserFactory
+from tickets import events, services
+from tickets.models import Direction, EventKind, IdentityKind, Status, TicketEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -51,14 +56,76 @@ def read(page, url: str) -> str:
     return page.evaluate(VISIBLE_TEXT)
 
 
+# The rest of the story, so that the history shows every kind of event there is.
+MORE_TEXTS = {
+    "colleague": "Анна Смирнова",
+    "admin": "Ада Админова",
+    "viber_name": "Марина (Viber)",
+    "viber_subject": "Курьер не приехал",
+    "viber_text": "Курьер так и не приехал, что случилось?",
+    "new_subject": "Курьер не приехал вовремя",
+    "duplicate": "Дубль: курьер не приехал",
+    "closed_subject": "Старый вопрос",
+    "again": "Снова пишу по старому вопросу.",
+    "bounce": "Почтовый ящик получателя переполнен",
+    "group_two": "Вторая линия",
+    "ack": "Мы получили ваше обращение.",
+}
+
+
+def every_kind_of_event(story):
+    """Tickets whose histories, together with the story's, hold every kind of event. The
+    Viber ticket of the same customer (under another name) is merged with her, renamed,
+    assigned, put back, moved to another group, has a duplicate merged into it, is solved and
+    reopened; the story's reply bounces; an old closed ticket gets a follow-up."""
+    t = MORE_TEXTS
+    agent, group = story.agent, story.ticket.group
+    colleague = UserFactory(full_name=t["colleague"], email="anna@desk.example", groups=[group])
+    admin = UserFactory(full_name=t["admin"], email="ada@desk.example", role=Role.ADMIN)
+    viber = customer_writes(
+        text=t["viber_text"], subject=t["viber_subject"], name=t["viber_name"], group=group,
+        channel="viber", kind=IdentityKind.VIBER, sender="vb-7788",
+    )  # fmt: skip
+    services.customer_merge(source=viber.customer, into=story.ticket.customer, by=agent)
+    services.ticket_set_subject(ticket=viber, subject=t["new_subject"], by=agent)
+    services.ticket_assign(ticket=viber, owner=colleague, by=agent)
+    services.ticket_assign(ticket=viber, owner=None, by=agent)
+    second = type(group).objects.create(name=t["group_two"], tier=2)
+    events.record(viber, kind=EventKind.GROUP_CHANGED, by=agent,
+                  old=events.group_ref(group), new=events.group_ref(second))  # fmt: skip
+    duplicate = customer_writes(text=t["viber_text"], subject=t["duplicate"], group=group)
+    services.ticket_merge(source=duplicate, into=viber, by=agent)
+    services.ticket_assign(ticket=viber, owner=agent, by=agent)
+    out = story.ticket.messages.filter(direction=Direction.OUT, is_auto_generated=False)
+    reply = out.last()
+    type(reply).objects.filter(pk=reply.pk).update(external_id="bounced-e2e")
+    services.messages_failed_by_report(external_ids=("bounced-e2e",), reason=t["bounce"])
+    services.ticket_set_status(ticket=viber, status=Status.SOLVED, by=agent)
+    customer_writes(text=t["again"], number=viber.number)  # reopens it
+    services.ticket_auto_reply(ticket=story.asked, text=t["ack"])
+    # No service records a mention as an event of its own (the comment shows it); the kind
+    # exists, so its line is checked too.
+    events.record(viber, kind=EventKind.MENTIONED, by=agent, new=events.user_ref(colleague))
+    closed = customer_writes(text=t["again"], subject=t["closed_subject"], group=group)
+    services.ticket_assign(ticket=closed, owner=agent, by=agent)
+    services.ticket_set_status(ticket=closed, status=Status.SOLVED, by=agent)
+    services.ticket_set_status(ticket=closed, status=Status.CLOSED, by=agent)
+    customer_writes(text=t["again"], number=closed.number)
+    kinds = set(TicketEvent.objects.values_list("kind", flat=True))
+    assert kinds == set(EventKind.values), f"kinds never recorded: {set(EventKind.values) - kinds}"
+    return admin, [viber, duplicate, closed]
+
+
 def test_the_russian_interface_has_no_untranslated_strings(page_for):
     # Given: scenario 1 told in Russian (messages, an internal comment, a hand-off and back,
     # a reply, tags, priority and status events, a second channel, a canned response), and
     # Russian-speaking staff whose browsers ask for Russian.
     story = build_story("ru")
     ticket = story.ticket
-    data = list(STORY_TEXTS["ru"].values())
+    admin, more = every_kind_of_event(story)
+    data = [*STORY_TEXTS["ru"].values(), *MORE_TEXTS.values()]
     agent = page_for(story.agent, "ru")
+    head = page_for(admin, "ru")
     internal = page_for(story.internal, "ru")
     visitor = page_for(None, "ru")
 
@@ -71,6 +138,10 @@ def test_the_russian_interface_has_no_untranslated_strings(page_for):
         "preferences": (agent, "/preferences/"),
         "internal staff queue": (internal, "/tickets/"),
         "internal staff ticket": (internal, f"/tickets/{story.asked.number}/"),
+        **{f"ticket #{t.number}": (agent, f"/tickets/{t.number}/") for t in more},
+        "admin": (head, "/admin/"),
+        "admin audit log": (head, "/admin/tickets/ticketevent/"),
+        "admin customers": (head, "/admin/tickets/customer/"),
         "login": (visitor, "/login/"),
         "support form": (visitor, "/support/"),
         "status page": (visitor, status_url(ticket.number, story.email)),

@@ -218,7 +218,6 @@ def customer_merge(*, source: Customer, into: Customer, by: User) -> Customer:
             actor=by,
             old={"id": source.pk, "name": source.name},
             new={"id": into.pk, "name": into.name},
-            note="customers merged",
             created_at=now,
         )
         for ticket_id in moved_ticket_ids

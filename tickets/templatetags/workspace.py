@@ -6,14 +6,13 @@ import re
 
 from django import template
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.dateformat import format as date_format
-from django.utils.formats import get_format
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from tickets.models import Channel, EventKind, Status
+from helpdesk.times import when_html
+from tickets import event_words
+from tickets.models import Channel, Status
 from tickets.models.tickets import PRIORITY_NAMES
 
 register = template.Library()
@@ -42,15 +41,11 @@ def status_badge(status: str) -> str:
     )
 
 
-def _priority_label(name: str) -> str:
-    labels = {"low": _("Low"), "normal": _("Normal"), "high": _("High"), "urgent": _("Urgent")}
-    return labels.get(name, name)
-
-
 @register.simple_tag
 def priority_badge(priority: int) -> str:
     name = PRIORITY_NAMES.get(priority, "normal")
-    return format_html('<span class="prio prio-{}">{}</span>', name, _priority_label(name))
+    label = event_words.priority_label(name)
+    return format_html('<span class="prio prio-{}">{}</span>', name, label)
 
 
 @register.simple_tag(takes_context=True)
@@ -60,8 +55,6 @@ def ticket_rows(context, tickets) -> str:
     is escaped by format_html."""
     selectable = context["user"].is_agent
     select_label = _("Select #%(n)s")
-    short = get_format("SHORT_DATETIME_FORMAT")
-    zone = timezone.get_current_timezone()
     rows = []
     for t in tickets:
         box = (
@@ -70,18 +63,17 @@ def ticket_rows(context, tickets) -> str:
             if selectable else ""
         )  # fmt: skip
         tags = format_html_join("", ' <span class="tag">{}</span>', ((tag,) for tag in t.tags))
-        updated = t.updated_at.astimezone(zone)
         rows.append(format_html(
             '<tr data-number="{n}" class="row"><td>{box}</td><td class="num">{n}</td>'
             '<td class="subject">{icon} <a href="{url}">{subject}</a>{tags}</td>'
             "<td>{customer}</td><td>{status}</td><td>{priority}</td><td>{owner}</td>"
-            '<td>{group}</td><td><time datetime="{iso}" data-relative>{when}</time></td></tr>',
+            "<td>{group}</td><td>{when}</td></tr>",
             n=t.number, box=box, icon=channel_icon(t.channel), url=f"/tickets/{t.number}/",
             subject=t.subject, tags=tags, customer=t.customer.name,
             status=status_badge(t.status), priority=priority_badge(t.priority),
             owner=t.assignee.full_name if t.assignee else "—",
             group=t.group.name if t.group else "—",
-            iso=updated.isoformat(), when=date_format(updated, short),
+            when=when_html(t.updated_at, relative=True),
         ))  # fmt: skip
     return mark_safe("".join(rows))  # noqa: S308 - each row is built by format_html
 
@@ -145,60 +137,14 @@ def is_image(content_type: str) -> bool:
     return content_type in ("image/png", "image/jpeg", "image/gif", "image/webp")
 
 
-def _name(ref) -> str:
-    return ref.get("name", "") if isinstance(ref, dict) else ""
-
-
 @register.simple_tag
 def event_line(event) -> str:
-    """One line of a ticket's history, in the reader's language."""
-    who = event.actor.full_name if event.actor else (
-        event.actor_customer.name if event.actor_customer else _("The system"))  # fmt: skip
-    old, new, kind = event.old, event.new, event.kind
-    if kind == EventKind.CREATED:
-        text = _("%(who)s opened the ticket via %(channel)s") % {
-            "who": who,
-            "channel": CHANNEL_LABELS.get((new or {}).get("channel"), ""),
-        }
-    elif kind == EventKind.ASSIGNED and new and event.actor_id == new.get("id"):
-        text = _("%(who)s took the ticket") % {"who": who}
-    elif kind == EventKind.ASSIGNED:
-        text = (
-            _("%(who)s assigned the ticket to %(to)s") % {"who": who, "to": _name(new)}
-            if new
-            else _("%(who)s put the ticket back in its group's queue") % {"who": who}
-        )
-    elif kind == EventKind.HANDED_OFF:
-        target = _name((new or {}).get("owner")) or _name((new or {}).get("group"))
-        text = _("%(who)s handed the ticket to %(to)s") % {"who": who, "to": target}
-    elif kind == EventKind.HANDED_BACK:
-        text = _("%(who)s handed the ticket back to %(to)s") % {"who": who, "to": _name(new)}
-    elif kind in (EventKind.STATUS_CHANGED, EventKind.REOPENED):
-        text = _("%(who)s changed the status from %(old)s to %(new)s") % {
-            "who": who,
-            "old": STATUS_LABELS.get(old, old),
-            "new": STATUS_LABELS.get(new, new),
-        }
-    elif kind == EventKind.PRIORITY_CHANGED:
-        text = _("%(who)s changed the priority from %(old)s to %(new)s") % {
-            "who": who,
-            "old": _priority_label(old),
-            "new": _priority_label(new),
-        }
-    elif kind == EventKind.TAGS_CHANGED:
-        text = _("%(who)s set the tags: %(tags)s") % {"who": who, "tags": ", ".join(new) or "—"}
-    elif kind == EventKind.SUBJECT_CHANGED:
-        text = _("%(who)s changed the subject") % {"who": who}
-    elif kind == EventKind.MERGED_INTO:
-        text = _("%(who)s merged this ticket into #%(n)s") % {"who": who, "n": new["number"]}
-    elif kind == EventKind.MERGED_FROM:
-        text = _("%(who)s merged #%(n)s into this ticket") % {"who": who, "n": old["number"]}
-    elif kind == EventKind.CUSTOMER_CHANGED:
-        text = _("%(who)s merged the customer into %(to)s") % {"who": who, "to": _name(new)}
-    elif kind == EventKind.FOLLOW_UP:
-        text = _("The customer wrote again: follow-up #%(n)s") % {"n": new["number"]}
-    elif kind == EventKind.DELIVERY_FAILED:
-        text = _("A reply could not be delivered")
-    else:  # replied, commented, customer replied: the message or comment itself shows it
-        return ""
-    return format_html('<span class="event-text">{}</span>', text)
+    """One line of a ticket's history, in the reader's language ("" for the kinds whose
+    message or comment shows itself)."""
+    text = event_words.timeline_text(event)
+    return format_html('<span class="event-text">{}</span>', text) if text else ""
+
+
+@register.filter
+def event_note(event) -> str:
+    return event_words.timeline_note(event)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -76,14 +77,22 @@ def identity_add(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def customer_merge(request: HttpRequest, pk: int) -> HttpResponse:
-    """Merge another customer (`other`) into this one: this page's customer lives on."""
+    """Merge another customer (`other`) into this one: this page's customer lives on. It
+    cannot be undone, so the first post shows what will move and asks again (`confirm`)."""
     into = _customer(request, pk)
     other_id = request.POST.get("other", "")
-
-    def apply() -> None:
-        if not other_id.isdigit():
-            raise ApplicationError(_("Choose the customer to merge into this one."))
-        source = selectors.customer_get(user=request.user, customer_id=int(other_id))
-        services.customer_merge(source=source, into=into, by=request.user)
-
-    return act(request, f"/customers/{pk}/", apply, success=_("Customers merged."))
+    if not other_id.isdigit() or int(other_id) == into.pk:
+        messages.error(request, _("Choose the customer to merge into this one."))
+        return redirect("customer", pk=pk)
+    source = _customer(request, int(other_id))
+    if request.POST.get("confirm") != "yes":
+        return render(
+            request, "workspace/customer_merge.html", {"customer": into, "source": source}
+        )
+    return act(
+        request,
+        f"/customers/{pk}/",
+        lambda: services.customer_merge(source=source, into=into, by=request.user),
+        success=_("%(source)s was merged into %(into)s.")
+        % {"source": source.name or "—", "into": into.name or "—"},
+    )

@@ -40,7 +40,7 @@ def _filters(params) -> TicketFilters:
 def queue_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     params = request.GET
-    key = params.get("queue") or ("unassigned" if user.is_agent else "mine")
+    key = params.get("queue") or queues.default_queue(user)
     tickets = queues.queue_tickets(user=user, key=key, filters=_filters(params))
     sort = params.get("sort", "newest")
     page = queues.page_of(tickets, sort=sort, cursor=params.get("cursor", ""))
