@@ -195,6 +195,8 @@ def event_line(event) -> str:
         text = _("%(who)s merged #%(n)s into this ticket") % {"who": who, "n": old["number"]}
     elif kind == EventKind.CUSTOMER_CHANGED:
         text = _("%(who)s merged the customer into %(to)s") % {"who": who, "to": _name(new)}
+    elif kind == EventKind.FOLLOW_UP and new.get("related"):
+        text = _("Someone else named this ticket: #%(n)s, possibly related") % {"n": new["number"]}
     elif kind == EventKind.FOLLOW_UP:
         text = _("The customer wrote again: follow-up #%(n)s") % {"n": new["number"]}
     elif kind == EventKind.DELIVERY_FAILED:
