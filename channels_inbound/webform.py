@@ -198,8 +198,17 @@ def submit_reply(
     attachments: Sequence[NewAttachment] = (),
     client: str = "",
     key: str = "",
+    merged: bool = False,
 ) -> None:
-    """The customer answers on the status page: into the inbox, onto their ticket."""
+    """The customer answers on the status page: into the inbox, onto their ticket. Not on a
+    ticket merged into another customer's: that conversation is not theirs to write into."""
+    if merged:
+        raise ApplicationError(
+            _(
+                "This request was merged with another one and is closed, so it takes no new "
+                "messages. To ask something new, send a new request."
+            )
+        )
     if not Ticket.objects.filter(number=link.number).exists():
         raise Conflict(_("Your request is still being registered. Try again in a minute."))
     key = _submission_key(key)

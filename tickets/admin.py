@@ -43,6 +43,7 @@ class GroupAdmin(admin.ModelAdmin):
 
 class MessageInline(admin.StackedInline):
     model = Message
+    fk_name = "ticket"
     extra = 0
     fields = (
         "direction",

@@ -173,5 +173,10 @@ class TicketMergeApi(TicketActionApi):
         data = validated(s.MergeSerializer, request.data)
         source = self.ticket(request, number)
         into = selectors.ticket_get(user=request.user, number=data["into"], action=Action.MERGE)
-        services.ticket_merge(source=source, into=into, by=request.user)
+        services.ticket_merge(
+            source=source,
+            into=into,
+            by=request.user,
+            confirm_different_customer=data["confirm_different_customer"],
+        )
         return self.answer(request, into.number)

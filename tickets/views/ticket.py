@@ -160,15 +160,24 @@ def merge(request: HttpRequest, number: int) -> HttpResponse:
         if not into_number.isdigit():
             raise ApplicationError(_("Enter the number of the ticket to merge into."))
         into = selectors.ticket_get(user=request.user, number=int(into_number))
-        services.ticket_merge(source=source, into=into, by=request.user)
+        services.ticket_merge(
+            source=source,
+            into=into,
+            by=request.user,
+            confirm_different_customer=request.POST.get("confirm_different_customer") == "on",
+        )
 
-    response = act(request, _back(number), apply)
-    if (
-        into_number.isdigit()
-        and Ticket.objects.filter(number=number, merged_into__number=int(into_number)).exists()
-    ):
-        return redirect("ticket", number=int(into_number))
-    return response
+    try:
+        apply()
+    except ApplicationError as error:
+        if error.extra.get("field") != "confirm_different_customer":
+            messages.error(request, error.message)
+            return redirect(_back(number))
+        # Tickets of two customers: the dialog again, open, with the warning and the box.
+        context = _page_context(request, source)
+        context.update(merge_into=into_number, merge_warning=error.message)
+        return render(request, "workspace/ticket.html", context, status=400)
+    return redirect("ticket", number=int(into_number))
 
 
 @staff_required
