@@ -18,6 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models import Attachment, Message, Ticket
+from tickets.sanitize import show_bidi
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def public_author_name(message: Message) -> str:
 
 
 def reply_subject(number: int, subject: str) -> str:
-    return f"Re: [#{number}] {subject}"
+    return f"Re: [#{number}] {show_bidi(subject)}"
 
 
 def reply_content(

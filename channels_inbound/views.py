@@ -22,6 +22,7 @@ from helpdesk.errors import ApplicationError, Forbidden, PayloadTooLarge
 from tickets.api.common import validated
 from tickets.api.serializers import StrictSerializer
 from tickets.models import Attachment
+from tickets.sanitize import strip_bidi
 from tickets.services import NewAttachment
 
 
@@ -191,7 +192,7 @@ def status_attachment(request: HttpRequest, token: str, attachment_id: int) -> F
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
-        filename=attachment.name,
+        filename=strip_bidi(attachment.name),
         content_type=attachment.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"

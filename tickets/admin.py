@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from tickets.models import (
     Attachment,
@@ -10,6 +11,7 @@ from tickets.models import (
     TicketEvent,
     TicketParticipant,
 )
+from tickets.sanitize import show_bidi
 
 
 class IdentityInline(admin.TabularInline):
@@ -19,19 +21,32 @@ class IdentityInline(admin.TabularInline):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ("id", "name", "language", "merged_into", "created_at")
+    list_display = ("id", "shown_name", "language", "merged_into", "created_at")
     search_fields = ("name", "identities__value")
+
+    @admin.display(description=_("name"), ordering="name")
+    def shown_name(self, customer: Customer) -> str:
+        return show_bidi(customer.name)
+
     raw_id_fields = ("merged_into",)
     inlines = [IdentityInline]
 
 
 @admin.register(CustomerIdentity)
 class CustomerIdentityAdmin(admin.ModelAdmin):
-    list_display = ("kind", "value", "display", "customer", "is_reachable")
+    list_display = ("kind", "shown_value", "shown_display", "customer", "is_reachable")
     list_filter = ("kind", "is_reachable")
     search_fields = ("value", "display")
     raw_id_fields = ("customer",)
     list_select_related = ("customer",)
+
+    @admin.display(description=_("value"), ordering="value")
+    def shown_value(self, identity: CustomerIdentity) -> str:
+        return show_bidi(identity.value)
+
+    @admin.display(description=_("display"), ordering="display")
+    def shown_display(self, identity: CustomerIdentity) -> str:
+        return show_bidi(identity.display)
 
 
 @admin.register(Group)
@@ -64,7 +79,7 @@ class MessageInline(admin.StackedInline):
 class TicketAdmin(admin.ModelAdmin):
     list_display = (
         "number",
-        "subject",
+        "shown_subject",
         "status",
         "priority",
         "channel",
@@ -91,6 +106,10 @@ class TicketAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).defer("search_vector")
 
+    @admin.display(description=_("subject"), ordering="subject")
+    def shown_subject(self, ticket: Ticket) -> str:
+        return show_bidi(ticket.subject)
+
 
 class AttachmentInline(admin.TabularInline):
     model = Attachment
@@ -102,10 +121,14 @@ class AttachmentInline(admin.TabularInline):
 
 @admin.register(Attachment)
 class AttachmentAdmin(admin.ModelAdmin):
-    list_display = ("name", "content_type", "size", "message", "created_at")
+    list_display = ("shown_name", "content_type", "size", "message", "created_at")
     search_fields = ("name", "sha256")
     raw_id_fields = ("message",)
     readonly_fields = ("sha256", "size")
+
+    @admin.display(description=_("name"), ordering="name")
+    def shown_name(self, attachment: Attachment) -> str:
+        return show_bidi(attachment.name)
 
 
 @admin.register(Message)

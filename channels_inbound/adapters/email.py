@@ -21,6 +21,7 @@ from channels_inbound.adapters.base import (
 from channels_inbound.models import InboundEvent, Mailbox, OutboundDelivery
 from channels_inbound.selectors import mailboxes
 from tickets.models import Attachment, Channel, Direction, IdentityKind, Message, Ticket
+from tickets.sanitize import strip_bidi
 
 MAX_REFERENCES = 20
 
@@ -177,7 +178,7 @@ def build_email(
     email.attach_alternative(reply.html, "text/html")
     for attachment in reply.attachments:
         with attachment.file.open("rb") as f:
-            email.attach(attachment.name, f.read(), attachment.content_type)
+            email.attach(strip_bidi(attachment.name), f.read(), attachment.content_type)
     return email
 
 

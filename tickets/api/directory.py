@@ -17,6 +17,7 @@ from tickets import permissions
 from tickets.api import serializers as s
 from tickets.models import Attachment, Group
 from tickets.permissions import Action
+from tickets.sanitize import strip_bidi
 
 
 class GroupListApi(APIView):
@@ -69,7 +70,7 @@ class AttachmentDownloadApi(APIView):
         response = FileResponse(
             attachment.file.open("rb"),
             as_attachment=not attachment.content_type.startswith("image/"),
-            filename=attachment.name,
+            filename=strip_bidi(attachment.name),
             content_type=attachment.content_type,
         )
         response["X-Content-Type-Options"] = "nosniff"

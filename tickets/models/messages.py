@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models.customers import Channel
+from tickets.sanitize import show_bidi
 
 
 class Direction(models.TextChoices):
@@ -135,4 +136,4 @@ class Attachment(models.Model):
         verbose_name_plural = _("attachments")
 
     def __str__(self) -> str:
-        return self.name
+        return show_bidi(self.name)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from tickets.models import Channel, EventKind, Status
 from tickets.models.tickets import PRIORITY_NAMES
+from tickets.sanitize import show_bidi
 
 register = template.Library()
 
@@ -77,7 +78,7 @@ def ticket_rows(context, tickets) -> str:
             "<td>{customer}</td><td>{status}</td><td>{priority}</td><td>{owner}</td>"
             '<td>{group}</td><td><time datetime="{iso}" data-relative>{when}</time></td></tr>',
             n=t.number, box=box, icon=channel_icon(t.channel), url=f"/tickets/{t.number}/",
-            subject=t.subject, tags=tags, customer=t.customer.name,
+            subject=show_bidi(t.subject), tags=tags, customer=show_bidi(t.customer.name),
             status=status_badge(t.status), priority=priority_badge(t.priority),
             owner=t.assignee.full_name if t.assignee else "—",
             group=t.group.name if t.group else "—",
@@ -146,14 +147,16 @@ def is_image(content_type: str) -> bool:
 
 
 def _name(ref) -> str:
-    return ref.get("name", "") if isinstance(ref, dict) else ""
+    return show_bidi(ref.get("name", "")) if isinstance(ref, dict) else ""
 
 
 @register.simple_tag
 def event_line(event) -> str:
     """One line of a ticket's history, in the reader's language."""
-    who = event.actor.full_name if event.actor else (
-        event.actor_customer.name if event.actor_customer else _("The system"))  # fmt: skip
+    if event.actor:
+        who = event.actor.full_name
+    else:
+        who = show_bidi(event.actor_customer.name) if event.actor_customer else _("The system")
     old, new, kind = event.old, event.new, event.kind
     if kind == EventKind.CREATED:
         text = _("%(who)s opened the ticket via %(channel)s") % {
