@@ -180,9 +180,8 @@ def test_merging_tickets_of_two_customers_needs_a_confirmation(api, agent, suppo
 
     assert refused.status_code == 400
     body = refused.json()
-    assert (
-        "different customers" in body["message"] and "confirm_different_customer" in body["message"]
-    )
+    assert "belong to different customers" in body["message"]
+    assert f'send {{"into": {b}, "confirm_different_customer": true}}' in body["message"]
     assert body["extra"] == {"field": "confirm_different_customer"}
     assert not Message.objects.filter(ticket__number=b).exclude(pk=bob.message.pk).exists()
     confirm = {"into": b, "confirm_different_customer": True}

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 
+CONFIRM_DIFFERENT_CUSTOMER = "confirm_different_customer"
+
+
 @transaction.atomic
 def ticket_merge(
     *, source: Ticket, into: Ticket, by: User, confirm_different_customer: bool = False
@@ -115,10 +118,8 @@ def _refuse_different_customers(source: Ticket, into: Ticket) -> None:
     raise ApplicationError(
         _(
             "#%(source)s (%(source_customer)s) and #%(into)s (%(into_customer)s) belong to "
-            "different customers. Merge them only if they are one request: confirm it "
-            "(“They belong to different customers: merge anyway”, or "
-            '"confirm_different_customer": true). Each customer will still see only their '
-            "own messages."
+            "different customers. Merge them only if they are one request, and confirm it. "
+            "Each customer will still see only their own messages."
         )
         % {
             "source": source.number,
@@ -126,5 +127,5 @@ def _refuse_different_customers(source: Ticket, into: Ticket) -> None:
             "source_customer": names.get(source.customer_id) or "—",
             "into_customer": names.get(into.customer_id) or "—",
         },
-        extra={"field": "confirm_different_customer"},
+        extra={"field": CONFIRM_DIFFERENT_CUSTOMER},
     )

@@ -17,6 +17,7 @@ from tickets.models import CannedResponse, Group, Priority, Status, Ticket
 from tickets.models.tickets import PRIORITY_NAMES, TRANSITIONS
 from tickets.permissions import Action
 from tickets.services import workspace as workspace_services
+from tickets.services.merge import CONFIRM_DIFFERENT_CUSTOMER
 from tickets.views.common import act, is_htmx, staff_required
 
 
@@ -170,7 +171,7 @@ def merge(request: HttpRequest, number: int) -> HttpResponse:
     try:
         apply()
     except ApplicationError as error:
-        if error.extra.get("field") != "confirm_different_customer":
+        if error.extra.get("field") != CONFIRM_DIFFERENT_CUSTOMER:
             messages.error(request, error.message)
             return redirect(_back(number))
         # Tickets of two customers: the dialog again, open, with the warning and the box.
