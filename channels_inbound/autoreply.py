@@ -17,6 +17,7 @@ from channels_inbound.models import AutoReplyTemplate
 from channels_inbound.status_links import status_url
 from helpdesk.errors import ApplicationError
 from tickets.models import Direction, IdentityKind, Message, Ticket
+from tickets.sanitize import show_bidi
 from tickets.services import ticket_auto_reply
 
 if TYPE_CHECKING:
@@ -126,8 +127,8 @@ def _text(
 ) -> str:
     context = {
         "number": ticket.number,
-        "subject": ticket.subject,
-        "customer_name": ticket.customer.name if name is None else name,
+        "subject": show_bidi(ticket.subject),
+        "customer_name": show_bidi(ticket.customer.name if name is None else name),
         "status_url": status_url(ticket.number, email.value) if email else "",
     }
     return _compiled(template.body).render(Context(context, autoescape=False)).strip()

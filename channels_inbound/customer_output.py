@@ -12,11 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models import Attachment, Message
+from tickets.models import Attachment, Message, Ticket
+from tickets.sanitize import show_bidi
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ def public_author_name(message: Message) -> str:
 
 
 def reply_subject(number: int, subject: str) -> str:
-    return f"Re: [#{number}] {subject}"
+    return f"Re: [#{number}] {show_bidi(subject)}"
 
 
 def reply_content(
@@ -99,11 +101,54 @@ STATUS_WORDS = {
     "solved": _("Solved — reply if you still need help"),
     "closed": _("Closed"),
 }
+MERGED_WORDS = _("Merged with another request and closed")
 
 
-def public_thread(ticket_id: int) -> list[PublicMessage]:
+MAX_MERGE_HOPS = 10
+
+
+@dataclass(frozen=True)
+class StatusView:
+    """What a customer's status link shows. `ticket` is the link's ticket, or the ticket of
+    the same customer it was merged into; `merged` when it was merged (in the end) into
+    another customer's ticket: then the page shows it closed, marked merged, with only this
+    customer's own messages and no way to write into the other's thread."""
+
+    ticket: Ticket
+    merged: bool
+    thread_ticket_id: int  # where the messages are now
+
+    def messages(self):
+        """The messages the customer may see: their own conversation, never the messages
+        another customer's merged ticket brought in (nor the other way round)."""
+        customer_id = self.ticket.customer_id
+        messages = Message.objects.filter(ticket_id=self.thread_ticket_id)
+        if self.merged:
+            return messages.filter(origin_ticket__customer_id=customer_id)
+        return messages.filter(
+            Q(origin_ticket__isnull=True) | Q(origin_ticket__customer_id=customer_id)
+        )
+
+
+def status_view(number: int) -> StatusView | None:
+    """Follow the link's ticket through merges while they stay with its customer."""
+    ticket = Ticket.objects.defer("search_vector").filter(number=number).first()
+    if ticket is None:
+        return None
+    shown, foreign, hops = ticket, False, 0
+    while ticket.merged_into_id is not None and hops < MAX_MERGE_HOPS:
+        ticket = Ticket.objects.defer("search_vector").get(pk=ticket.merged_into_id)
+        hops += 1
+        if foreign or ticket.customer_id != shown.customer_id:
+            foreign = True
+        else:
+            shown = ticket
+    return StatusView(ticket=shown, merged=foreign, thread_ticket_id=ticket.pk)
+
+
+def public_thread(view: StatusView) -> list[PublicMessage]:
     messages = (
-        Message.objects.filter(ticket_id=ticket_id)
+        view.messages()
         .select_related("author_user")
         .prefetch_related("attachments")
         .order_by("created_at", "id")

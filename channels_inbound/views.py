@@ -21,7 +21,8 @@ from channels_inbound import customer_output, status_links, webform
 from helpdesk.errors import ApplicationError, Forbidden, PayloadTooLarge
 from tickets.api.common import validated
 from tickets.api.serializers import StrictSerializer
-from tickets.models import Attachment, Ticket
+from tickets.models import Attachment
+from tickets.sanitize import strip_bidi
 from tickets.services import NewAttachment
 
 
@@ -135,21 +136,14 @@ def _link_or_error_page(request: HttpRequest, token: str):
         return None, page
 
 
-def _live_ticket(number: int) -> Ticket | None:
-    ticket = Ticket.objects.defer("search_vector").filter(number=number).first()
-    seen = 0
-    while ticket is not None and ticket.merged_into_id is not None and seen < 10:
-        ticket = Ticket.objects.defer("search_vector").get(pk=ticket.merged_into_id)
-        seen += 1
-    return ticket
-
-
 def status_page(request: HttpRequest, token: str) -> HttpResponse:
     link, problem = _link_or_error_page(request, token)
     if problem is not None:
         return problem
-    ticket = _live_ticket(link.number)
-    context = {"number": link.number, "token": token, "ticket": ticket}
+    view = customer_output.status_view(link.number)
+    ticket = view.ticket if view else None
+    context = {"number": link.number, "token": token, "ticket": ticket,
+               "merged": bool(view and view.merged)}  # fmt: skip
     if request.method == "POST" and ticket is not None:
         try:
             webform.submit_reply(
@@ -158,6 +152,7 @@ def status_page(request: HttpRequest, token: str) -> HttpResponse:
                 attachments=uploads(request),
                 client=client_address(request),
                 key=request.POST.get("key", ""),
+                merged=view.merged,
             )
         except ApplicationError as error:
             context.update(error=error.message, text=request.POST.get("text", ""))
@@ -165,8 +160,10 @@ def status_page(request: HttpRequest, token: str) -> HttpResponse:
             return redirect(f"{request.path}?sent=1")
     if ticket is not None:
         context.update(
-            status_words=customer_output.STATUS_WORDS[ticket.status],
-            thread=customer_output.public_thread(ticket.pk),
+            status_words=customer_output.MERGED_WORDS
+            if view.merged
+            else customer_output.STATUS_WORDS[ticket.status],
+            thread=customer_output.public_thread(view),
             sent=request.GET.get("sent") == "1",
         )
     context["key"] = uuid.uuid4().hex
@@ -182,10 +179,12 @@ def status_attachment(request: HttpRequest, token: str, attachment_id: int) -> F
     link, problem = _link_or_error_page(request, token)
     if problem is not None:
         return problem
-    ticket = _live_ticket(link.number)
+    view = customer_output.status_view(link.number)
     attachment = (
-        Attachment.objects.filter(pk=attachment_id, message__ticket=ticket, is_inline=False).first()
-        if ticket
+        Attachment.objects.filter(
+            pk=attachment_id, message__in=view.messages(), is_inline=False
+        ).first()
+        if view
         else None
     )
     if attachment is None:
@@ -193,7 +192,7 @@ def status_attachment(request: HttpRequest, token: str, attachment_id: int) -> F
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
-        filename=attachment.name,
+        filename=strip_bidi(attachment.name),
         content_type=attachment.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"

@@ -191,6 +191,24 @@ def submit(
                       duplicate=not received.created)  # fmt: skip
 
 
+REPLY_WINDOW = 600  # seconds in which a repeated reply without a key counts once
+
+
+def _reply_keys(
+    link: status_links.StatusLink, text: str, attachments: Sequence[NewAttachment]
+) -> tuple[str, str]:
+    """A reply posted without the form's key (a client that drops it, a retry) gets one made
+    of what it says: the same reply to the same request within a few minutes counts once.
+    The key for now, and the one the previous window gave."""
+    files = [(a.name, getattr(a.content, "size", None) or len(a.content)) for a in attachments]
+    window = int(time.time() // REPLY_WINDOW)
+    keys = []
+    for w in (window, window - 1):
+        seed = repr((link.number, link.email.lower(), (text or "").strip(), files, w))
+        keys.append("reply-" + hashlib.sha256(seed.encode()).hexdigest()[:40])
+    return keys[0], keys[1]
+
+
 def submit_reply(
     *,
     link: status_links.StatusLink,
@@ -198,11 +216,25 @@ def submit_reply(
     attachments: Sequence[NewAttachment] = (),
     client: str = "",
     key: str = "",
+    merged: bool = False,
 ) -> None:
-    """The customer answers on the status page: into the inbox, onto their ticket."""
+    """The customer answers on the status page: into the inbox, onto their ticket. Not on a
+    ticket merged into another customer's: that conversation is not theirs to write into."""
+    if merged:
+        raise ApplicationError(
+            _(
+                "This request was merged with another one and is closed, so it takes no new "
+                "messages. To ask something new, send a new request."
+            )
+        )
     if not Ticket.objects.filter(number=link.number).exists():
         raise Conflict(_("Your request is still being registered. Try again in a minute."))
-    key = _submission_key(key)
+    if key:
+        key = _submission_key(key)
+    else:
+        key, earlier = _reply_keys(link, text, attachments)
+        if InboundEvent.objects.filter(channel=Channel.WEB, external_key=earlier).exists():
+            return  # the same reply, retried: taken already
     check_rate(client=client)
     text = _validate(text, attachments)
     payload = {

@@ -84,6 +84,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tickets.context_processors.workspace",
             ],
+            # `bidi_safe` in every template, customer pages and admin included.
+            "builtins": ["tickets.templatetags.bidi"],
         },
     },
 ]

@@ -101,11 +101,11 @@ def picture() -> dict:
             t.last_customer_message_at is None, mask(vectors[t.pk]),
         ] for t in Ticket.objects.all()},
         "messages": messages,
-        "events": sorted(
+        "events": sorted((
             [by_pk[e.ticket_id], e.kind, e.actor_customer_id and who(e.actor_customer_id),
              values(e.old), values(e.new), e.note]
             for e in TicketEvent.objects.order_by("created_at", "id")
-        ),
+        ), key=str),
         "timeline order": [
             [by_pk[e.ticket_id], e.kind] for e in TicketEvent.objects.order_by("created_at", "id")
         ],
@@ -360,3 +360,50 @@ def test_a_message_quoting_a_number_promised_in_the_same_batch_is_not_batched(su
         bulk_ingest.ticket_ingest_many(items=items)
     assert not Ticket.objects.filter(number=promised).exists()  # nothing written
     assert not Message.objects.filter(external_id__startswith="web:promised").exists()
+
+
+def test_a_batch_lets_no_stranger_in_by_our_message_id_or_the_number(mailbox, agent, monkeypatch):
+    # Marina's ticket with her boss in Cc, and our reply, whose Message-ID is not a secret.
+    ticket = deliver(email(message_id="<q1@mail.example>", cc="boss@mail.example",
+                           subject="Secret project Quokka"), mailbox).message.ticket  # fmt: skip
+    ours = services.ticket_reply(ticket=ticket, by=agent, text="Your code is 4711.")
+    ours.refresh_from_db()
+    raws = [
+        email(sender="mallory@evil.example", name="Mallory", subject=f"Re: [#{ticket.number}] x",
+              message_id="<x1@evil.example>", in_reply_to=ours.external_id),
+        email(sender="trudy@evil.example", name="Trudy", subject="Fwd: hi",
+              message_id="<y1@evil.example>", references=f"<q1@mail.example> {ours.external_id}"),
+        email(sender="mallory@evil.example", name="Mallory", subject=f"Re: [#{ticket.number}]",
+              message_id="<x2@evil.example>", text="And now?"),
+        email(subject="Re: thanks", message_id="<q2@mail.example>", in_reply_to=ours.external_id),
+        email(sender="boss@mail.example", name="The Boss", subject="Re: thanks",
+              message_id="<boss1@mail.example>", in_reply_to=ours.external_id),
+    ]  # fmt: skip
+    alone = outcome(mailbox, raws, one_by_one)
+    one_at_a_time, real = [], inbox.process_locked
+
+    def counted(event, parsed=None):
+        one_at_a_time.append(event.pk)
+        return real(event, parsed)
+
+    monkeypatch.setattr(inbox, "process_locked", counted)
+
+    batched = outcome(mailbox, raws, in_batches)
+
+    assert one_at_a_time == []
+    for part in alone:
+        assert batched[part] == alone[part], part
+    tickets = alone["tickets"]
+    assert len(tickets) == 4  # Marina's, and a new ticket for each stranger's mail
+    by_sender = {who: [key.split("/")[0] for key, m in alone["messages"].items()
+                       if m[0] == "in" and m[10] == who]
+                 for who in ("mallory@evil.example", "trudy@evil.example",
+                             "marina@mail.example", "boss@mail.example")}  # fmt: skip
+    assert by_sender["marina@mail.example"] == ["T0", "T0"]
+    assert by_sender["boss@mail.example"] == ["T0"]
+    assert by_sender["mallory@evil.example"] == ["T1", "T3"]  # tickets of her own
+    assert by_sender["trudy@evil.example"] == ["T2"]
+    for stranger in ("T1", "T2", "T3"):
+        assert tickets[stranger][5] == "T0"  # linked to the ticket named, for the agents
+        assert "#T0" not in tickets[stranger][0] and "Quokka" not in tickets[stranger][0]
+    assert tickets["T0"][6] == ["boss@mail.example"]

@@ -199,3 +199,92 @@ def test_admins_edit_the_acknowledgement_and_a_broken_template_is_refused(
     ticket = deliver(raw_email(), mailbox).message.ticket
     ack = ticket.messages.get(direction=Direction.OUT, is_auto_generated=True)
     assert ack.text == f"Ticket {ticket.number} is ours now, Marina Sokolova."
+
+
+@pytest.fixture
+def answered(mailbox, agent, django_capture_on_commit_callbacks, settings):
+    """Marina's ticket, with her boss in Cc, and our reply to it (whose Message-ID travels in
+    every forward and every Cc'd copy)."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    first = raw_email(message_id="<first@mail.example>", cc="boss@mail.example",
+                      subject="Secret project Quokka")  # fmt: skip
+    ticket = deliver(first, mailbox).message.ticket
+    with django_capture_on_commit_callbacks(execute=True):
+        ours = services.ticket_reply(ticket=ticket, by=agent, text="Your code is 4711.")
+    ours.refresh_from_db()
+    return ticket, ours
+
+
+@pytest.mark.parametrize("header", ["in_reply_to", "references"])
+def test_a_stranger_quoting_our_message_id_gets_a_new_ticket_that_reveals_nothing(
+    mailbox, answered, mailoutbox, django_capture_on_commit_callbacks, header
+):
+    ticket, ours = answered
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        event = deliver(raw_email(sender="stranger@evil.example", name="Stranger",
+                                  subject=f"Re: [#{ticket.number}] hello", text="Let me in",
+                                  **{header: ours.external_id}), mailbox)  # fmt: skip
+
+    stranger = event.message.ticket
+    assert stranger != ticket and stranger.customer != ticket.customer
+    assert stranger.follow_up_of == ticket  # the agents see the link, on the new ticket
+    assert "stranger@evil.example" not in Ticket.objects.get(pk=ticket.pk).participant_addresses
+    assert not ticket.messages.filter(text="Let me in").exists()
+    acks = [m for m in mailoutbox if m.to == ["stranger@evil.example"]]
+    assert len(acks) == 1
+    ack = "\n".join([acks[0].subject, acks[0].body, acks[0].message().as_string()])
+    assert f"#{stranger.number}" in ack
+    for secret in (f"#{ticket.number}", "Quokka", "4711", "Marina", "marina@", "boss@"):
+        assert secret not in ack, secret
+
+
+def test_a_stranger_refused_once_does_not_join_later_by_the_number(mailbox, answered):
+    ticket, ours = answered
+    deliver(
+        raw_email(
+            sender="stranger@evil.example",
+            name="Stranger",
+            subject="Re: hi",
+            in_reply_to=ours.external_id,
+            references=ours.external_id,
+        ),
+        mailbox,
+    )
+
+    later = deliver(
+        raw_email(
+            sender="stranger@evil.example",
+            name="Stranger",
+            subject=f"Re: [#{ticket.number}] again",
+            text="Now?",
+        ),
+        mailbox,
+    )
+
+    assert later.message.ticket != ticket and later.message.ticket.follow_up_of == ticket
+    assert ticket.messages.filter(direction=Direction.IN).count() == 1
+
+
+@pytest.mark.parametrize("sender", ["marina@mail.example", "boss@mail.example"])
+def test_the_customer_and_a_colleague_in_cc_still_join_by_our_message_id(mailbox, answered, sender):
+    ticket, ours = answered
+
+    event = deliver(raw_email(sender=sender, name="Someone", subject="Re: whatever",
+                              in_reply_to=ours.external_id), mailbox)  # fmt: skip
+
+    assert event.message.ticket == ticket
+
+
+def test_the_agents_see_the_strangers_ticket_as_possibly_related(mailbox, answered, agent, client):
+    ticket, ours = answered
+    stranger = deliver(raw_email(sender="stranger@evil.example", name="Stranger", subject="Hi",
+                                 in_reply_to=ours.external_id), mailbox).message.ticket  # fmt: skip
+    client.force_login(agent)
+
+    new_page = client.get(f"/tickets/{stranger.number}/").content.decode()
+    named_page = client.get(f"/tickets/{ticket.number}/").content.decode()
+
+    assert f"possibly related to #{ticket.number}" in new_page
+    assert f"#{stranger.number}, possibly related" in named_page

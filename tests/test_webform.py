@@ -237,3 +237,23 @@ def test_customer_html_stays_inert_on_the_status_page(client, support):
     html = page.content.decode()
     assert "<p>Hello</p>" in html
     assert "<script>alert(1)" not in html and "javascript:" not in html
+
+
+def test_a_status_page_reply_sent_twice_without_its_key_is_one_message(
+    client, submitted, django_capture_on_commit_callbacks
+):
+    ticket = Ticket.objects.get()
+    page = client.get(path_of(submitted["status_url"])).content.decode()
+    again = client.get(path_of(submitted["status_url"])).content.decode()
+    keys = [p.split('name="key" value="')[1].split('"')[0] for p in (page, again)]
+    assert keys[0] != keys[1]  # a key per render, as the support form has
+
+    for _ in range(2):  # a retry by a client that drops the form's key
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(path_of(submitted["status_url"]), {"text": "Any news?"})
+        assert response.status_code == 302
+
+    assert ticket.messages.filter(direction="in", text="Any news?").count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(path_of(submitted["status_url"]), {"text": "Something else"})
+    assert ticket.messages.filter(direction="in").count() == 3

@@ -12,6 +12,7 @@ from tickets.models import (
     TicketEvent,
     TicketParticipant,
 )
+from tickets.sanitize import show_bidi
 
 
 class IdentityInline(admin.TabularInline):
@@ -21,19 +22,32 @@ class IdentityInline(admin.TabularInline):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ("id", "name", "language", "merged_into", "created_at")
+    list_display = ("id", "shown_name", "language", "merged_into", "created_at")
     search_fields = ("name", "identities__value")
+
+    @admin.display(description=_("name"), ordering="name")
+    def shown_name(self, customer: Customer) -> str:
+        return show_bidi(customer.name)
+
     raw_id_fields = ("merged_into",)
     inlines = [IdentityInline]
 
 
 @admin.register(CustomerIdentity)
 class CustomerIdentityAdmin(admin.ModelAdmin):
-    list_display = ("kind", "value", "display", "customer", "is_reachable")
+    list_display = ("kind", "shown_value", "shown_display", "customer", "is_reachable")
     list_filter = ("kind", "is_reachable")
     search_fields = ("value", "display")
     raw_id_fields = ("customer",)
     list_select_related = ("customer",)
+
+    @admin.display(description=_("value"), ordering="value")
+    def shown_value(self, identity: CustomerIdentity) -> str:
+        return show_bidi(identity.value)
+
+    @admin.display(description=_("display"), ordering="display")
+    def shown_display(self, identity: CustomerIdentity) -> str:
+        return show_bidi(identity.display)
 
 
 @admin.register(Group)
@@ -45,6 +59,7 @@ class GroupAdmin(admin.ModelAdmin):
 
 class MessageInline(admin.StackedInline):
     model = Message
+    fk_name = "ticket"
     extra = 0
     fields = (
         "direction",
@@ -65,7 +80,7 @@ class MessageInline(admin.StackedInline):
 class TicketAdmin(admin.ModelAdmin):
     list_display = (
         "number",
-        "subject",
+        "shown_subject",
         "status",
         "priority",
         "channel",
@@ -92,6 +107,10 @@ class TicketAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).defer("search_vector")
 
+    @admin.display(description=_("subject"), ordering="subject")
+    def shown_subject(self, ticket: Ticket) -> str:
+        return show_bidi(ticket.subject)
+
 
 class AttachmentInline(admin.TabularInline):
     model = Attachment
@@ -103,10 +122,14 @@ class AttachmentInline(admin.TabularInline):
 
 @admin.register(Attachment)
 class AttachmentAdmin(admin.ModelAdmin):
-    list_display = ("name", "content_type", "size", "message", "created_at")
+    list_display = ("shown_name", "content_type", "size", "message", "created_at")
     search_fields = ("name", "sha256")
     raw_id_fields = ("message",)
     readonly_fields = ("sha256", "size")
+
+    @admin.display(description=_("name"), ordering="name")
+    def shown_name(self, attachment: Attachment) -> str:
+        return show_bidi(attachment.name)
 
 
 @admin.register(Message)

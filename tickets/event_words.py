@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from tickets.models import Channel, EventKind, Status
 from tickets.models.tickets import PRIORITY_NAMES
+from tickets.sanitize import show_bidi
 
 # Kinds whose message or comment shows itself in the timeline: no extra line there.
 SHOWN_BY_THEIR_MESSAGE = frozenset(
@@ -28,7 +29,7 @@ def priority_label(name) -> str:
 
 
 def _name(ref) -> str:
-    return ref.get("name", "") if isinstance(ref, dict) else ""
+    return show_bidi(ref.get("name", "")) if isinstance(ref, dict) else ""
 
 
 def _status(value) -> str:
@@ -39,7 +40,7 @@ def actor_name(event) -> str:
     if event.actor_id:
         return event.actor.full_name
     if event.actor_customer_id:
-        return event.actor_customer.name or _("The customer")
+        return show_bidi(event.actor_customer.name) or _("The customer")
     return _("The system")
 
 
@@ -93,6 +94,8 @@ def describe(event) -> str:
             "from": _name(old) or "—",
             "to": _name(new) or "—",
         }
+    if kind == EventKind.FOLLOW_UP and (new or {}).get("related"):
+        return _("Someone else named this ticket: #%(n)s, possibly related") % {"n": new["number"]}
     if kind == EventKind.FOLLOW_UP:
         return _("The customer wrote again: follow-up #%(n)s") % {"n": new["number"]}
     if kind == EventKind.DELIVERY_FAILED:

@@ -89,3 +89,23 @@ def text_to_html(text: str) -> str:
     return "".join(
         "<p>" + html_lib.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs if p
     )
+
+
+# Embeddings, overrides and isolates: invisible, they reorder what follows, so that
+# "invoice\u202efdp.exe" reads "invoiceexe.pdf" and an address can be made to read as another.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def show_bidi(text: str) -> str:
+    """A name, subject or file name to show: each direction control as a visible marker
+    ("[U+202E]"), so nothing is reordered and the agent or customer sees that one was there.
+    The stored value stays as it came."""
+    if not text or not BIDI_CONTROLS.search(text):
+        return text
+    return BIDI_CONTROLS.sub(lambda m: f"[U+{ord(m[0]):04X}]", text)
+
+
+def strip_bidi(text: str) -> str:
+    """A file name to save (a download, an attachment we send): without direction controls,
+    so the name a file is saved under shows its real extension."""
+    return BIDI_CONTROLS.sub("", text) if text else text

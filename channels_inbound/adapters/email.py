@@ -20,7 +20,8 @@ from channels_inbound.adapters.base import (
 )
 from channels_inbound.models import InboundEvent, Mailbox, OutboundDelivery
 from channels_inbound.selectors import mailboxes
-from tickets.models import Attachment, Channel, Direction, IdentityKind, Message
+from tickets.models import Attachment, Channel, Direction, IdentityKind, Message, Ticket
+from tickets.sanitize import strip_bidi
 
 MAX_REFERENCES = 20
 
@@ -47,16 +48,22 @@ def earlier_email_ids(message: Message) -> list[tuple[str, str]]:
 
 
 # The ticket's messages through its index (with no `external_id <> ''` to tempt the planner
-# into the Message-ID index and every email of every ticket); ids filtered here.
+# into the Message-ID index and every email of every ticket); ids filtered here. Messages
+# that a merge brought from another customer's ticket are not the customer's thread: their
+# ids (a mail client's carry its owner's domain) are left out.
 THREAD_IDS = f"""
     SELECT t.id, m.id, m.external_id, m.direction
     FROM unnest(%s::bigint[]) AS t(id),
     LATERAL (
-        SELECT id, external_id, direction, created_at FROM {Message._meta.db_table}
+        SELECT id, external_id, direction, created_at, origin_ticket_id
+        FROM {Message._meta.db_table}
         WHERE ticket_id = t.id AND channel = %s OFFSET 0
     ) AS m
+    WHERE m.origin_ticket_id IS NULL OR (
+        SELECT o.customer_id FROM {Ticket._meta.db_table} o WHERE o.id = m.origin_ticket_id
+    ) = (SELECT c.customer_id FROM {Ticket._meta.db_table} c WHERE c.id = t.id)
     ORDER BY m.created_at, m.id
-"""  # noqa: S608 - the table name is ours, values are parameters
+"""  # noqa: S608 - the table names are ours, values are parameters
 
 
 def earlier_email_ids_many(messages: Sequence[Message]) -> dict[int, list[tuple[str, str]]]:
@@ -171,7 +178,7 @@ def build_email(
     email.attach_alternative(reply.html, "text/html")
     for attachment in reply.attachments:
         with attachment.file.open("rb") as f:
-            email.attach(attachment.name, f.read(), attachment.content_type)
+            email.attach(strip_bidi(attachment.name), f.read(), attachment.content_type)
     return email
 
 

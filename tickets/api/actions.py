@@ -17,6 +17,7 @@ from tickets.api.common import plain_data, uploaded_attachments, validated
 from tickets.api.tickets import ticket_detail_data
 from tickets.models import Group, Ticket
 from tickets.permissions import Action
+from tickets.services.merge import CONFIRM_DIFFERENT_CUSTOMER
 
 
 def _user(pk: int | None) -> User | None:
@@ -173,5 +174,20 @@ class TicketMergeApi(TicketActionApi):
         data = validated(s.MergeSerializer, request.data)
         source = self.ticket(request, number)
         into = selectors.ticket_get(user=request.user, number=data["into"], action=Action.MERGE)
-        services.ticket_merge(source=source, into=into, by=request.user)
+        try:
+            services.ticket_merge(
+                source=source,
+                into=into,
+                by=request.user,
+                confirm_different_customer=data["confirm_different_customer"],
+            )
+        except ApplicationError as error:
+            if error.extra.get("field") != CONFIRM_DIFFERENT_CUSTOMER:
+                raise
+            confirm = f'{{"into": {into.number}, "{CONFIRM_DIFFERENT_CUSTOMER}": true}}'
+            raise ApplicationError(
+                _("%(refusal)s To merge them, send %(confirm)s.")
+                % {"refusal": error.message, "confirm": confirm},
+                extra=error.extra,
+            ) from None
         return self.answer(request, into.number)

@@ -16,6 +16,7 @@ from helpdesk.errors import ApplicationError
 from tickets import permissions, selectors
 from tickets.api import serializers as s
 from tickets.models import Group
+from tickets.sanitize import strip_bidi
 
 
 class GroupListApi(APIView):
@@ -68,7 +69,7 @@ class AttachmentDownloadApi(APIView):
         response = FileResponse(
             attachment.file.open("rb"),
             as_attachment=not attachment.content_type.startswith("image/"),
-            filename=attachment.name,
+            filename=strip_bidi(attachment.name),
             content_type=attachment.content_type,
         )
         response["X-Content-Type-Options"] = "nosniff"

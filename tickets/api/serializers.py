@@ -348,6 +348,11 @@ class TagsSerializer(StrictSerializer):
 
 class MergeSerializer(StrictSerializer):
     into = serializers.IntegerField(min_value=1, help_text="The number of the ticket to keep.")
+    confirm_different_customer = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Required (true) when the two tickets belong to different customers.",
+    )
 
 
 class CustomerMergeSerializer(StrictSerializer):

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tickets.sanitize import show_bidi
+
 
 class Channel(models.TextChoices):
     """Where a message came from or goes to."""
@@ -52,7 +54,7 @@ class Customer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name or f"Customer {self.pk}"
+        return show_bidi(self.name) or f"Customer {self.pk}"
 
 
 class CustomerIdentity(models.Model):
@@ -79,4 +81,4 @@ class CustomerIdentity(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.display or self.value}"
+        return f"{self.get_kind_display()}: {show_bidi(self.display or self.value)}"

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models.customers import Channel
+from tickets.sanitize import show_bidi
 
 
 class Direction(models.TextChoices):
@@ -74,6 +75,18 @@ class Message(models.Model):
     delivery_error = models.TextField(_("delivery error"), blank=True)
     is_auto_generated = models.BooleanField(_("auto-generated"), default=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # The ticket it was written on, once a merge moved it to another: whose conversation it
+    # is, so that a customer sees only their own messages of a merged thread. It goes with
+    # that ticket (erasing a customer erases what they wrote, wherever a merge put it).
+    origin_ticket = models.ForeignKey(
+        "tickets.Ticket",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("written on ticket"),
+        db_index=False,  # message_origin_idx, partial: almost every message has none
+    )
 
     class Meta:
         verbose_name = _("message")
@@ -86,7 +99,14 @@ class Message(models.Model):
                 name="message_channel_external_id_unique",
             )
         ]
-        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_idx")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="message_ticket_idx"),
+            models.Index(
+                fields=["origin_ticket"],
+                condition=Q(origin_ticket__isnull=False),
+                name="message_origin_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} #{self.ticket_id}: {self.text[:40]}"
@@ -116,4 +136,4 @@ class Attachment(models.Model):
         verbose_name_plural = _("attachments")
 
     def __str__(self) -> str:
-        return self.name
+        return show_bidi(self.name)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models.customers import Channel
+from tickets.sanitize import show_bidi
 
 TICKET_NUMBER_SEQUENCE = "tickets_ticket_number_seq"
 
@@ -178,7 +179,7 @@ class Ticket(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.number} {self.subject}"
+        return f"#{self.number} {show_bidi(self.subject)}"
 
     @property
     def is_open(self) -> bool:

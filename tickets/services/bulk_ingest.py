@@ -39,6 +39,7 @@ from tickets.services.creation import (
     follow_up_event_values,
     message_search_texts,
     subject_from,
+    subject_without_numbers,
 )
 from tickets.services.customers import identity_texts, normalize_identity
 from tickets.services.ingest import (
@@ -220,6 +221,8 @@ class _Batch:
         created = ticket is None
         fields: list[str] = []
         if created:
+            if linked is not None:  # a stranger's: nothing of the ticket they named
+                item.subject = subject_without_numbers(item.subject)
             ticket = self._open(item, customer, identity, follow_up_of, now)
         else:
             kind = reopening(ticket.status)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -54,6 +55,16 @@ def subject_from(subject: str, text: str) -> str:
     if len(first_line) > SUBJECT_FROM_TEXT_CHARS:
         first_line = first_line[: SUBJECT_FROM_TEXT_CHARS - 1].rstrip() + "…"
     return first_line or "(no subject)"
+
+
+# A ticket number as our subjects write it ("Re: [#1234] ...").
+TICKET_TOKEN = re.compile(r"\s*\[#\d{1,18}\]")
+
+
+def subject_without_numbers(subject: str) -> str:
+    """A stranger's subject for the ticket they get: the numbers they quoted taken out, so
+    nothing we send them (the acknowledgement, a reply) names a ticket that is not theirs."""
+    return " ".join(TICKET_TOKEN.sub("", subject).split()) or "(no subject)"
 
 
 def new_ticket(
@@ -146,8 +157,12 @@ def created_event_values(
 
 
 def follow_up_event_values(ticket: Ticket) -> dict:
-    """What the `follow_up` event on the earlier ticket records of the new one."""
-    return {"number": ticket.number, "id": ticket.pk}
+    """What the `follow_up` event on the earlier ticket records of the new one: `related` when
+    someone else (not the earlier ticket's customer) wrote it, quoting that ticket."""
+    values = {"number": ticket.number, "id": ticket.pk}
+    if ticket.follow_up_of is not None and ticket.follow_up_of.customer_id != ticket.customer_id:
+        values["related"] = True
+    return values
 
 
 def reserve_ticket_number() -> int:

@@ -20,6 +20,7 @@ from tickets.services.creation import (
     insert_ticket,
     new_ticket,
     subject_from,
+    subject_without_numbers,
 )
 from tickets.services.customers import customer_find_or_create
 
@@ -124,33 +125,48 @@ def find_thread(
     sender_value: str,
     threads: Threads | None = None,
 ) -> tuple[Ticket | None, Ticket | None]:
-    """Which ticket this message continues, and which one it names but may not join."""
+    """Which ticket this message continues, and which one it names but may not join.
+
+    Nothing a message carries is a secret: our Message-IDs travel in every forward and every
+    Cc'd copy, and anyone can copy a ticket number into a subject. So a reference (to our mail
+    or the customer's) or a quoted number joins only the mail of someone already on that
+    conversation: the ticket's customer, or an address in Cc of it or that wrote on it. A
+    stranger gets a new ticket, linked (for the agents) to the one they named, never a seat in
+    someone else's thread.
+    """
     threads = threads or DatabaseThreads()
     hints = message.hints
+    refused = None
     if hints.external_ids:
         earlier = threads.earlier(message.channel, hints.external_ids)
         if earlier is not None:
             direction, ticket = earlier
             ticket = _follow_merges(ticket, threads)
-            # A reply to our own message (its id is unguessable) continues the ticket. A reply
-            # to a customer's message does only from someone on that conversation: the other
-            # recipients of a mass mailing that reached us must not land in one ticket.
-            if direction == "out" or _is_participant(ticket, customer, sender_value, threads):
+            if _is_participant(ticket, customer, sender_value, threads):
                 return ticket, None
+            # A reply to a customer's message from someone else is another recipient of a
+            # mass mailing that reached us, not a reference to our conversation: no link.
+            if direction == "out":
+                refused = ticket
     if hints.ticket_number is not None:
         named = threads.numbered(hints.ticket_number)
         if named is not None:
             named = _follow_merges(named, threads)
             if _is_participant(named, customer, sender_value, threads):
                 return named, None
-            # Anyone can copy a ticket number into a subject: a stranger gets a new ticket,
-            # linked so the agent sees the connection, never a seat in someone else's thread.
-            return None, named
+            return None, refused or named
+    if refused is not None:
+        return None, refused
     if hints.conversation:
         latest = threads.latest(customer, message.channel)
         if latest is not None:
             return _follow_merges(latest, threads), None
     return None, None
+
+
+def _subject(message: NormalizedMessage, linked: Ticket | None) -> str:
+    subject = subject_from(message.subject, message.text)
+    return subject if linked is None else subject_without_numbers(subject)
 
 
 def add_participants(ticket: Ticket, addresses, *, exclude: str) -> list[str]:
@@ -225,7 +241,7 @@ def _ingest(message: NormalizedMessage, group: Group | None) -> IngestResult:
     if created:
         ticket = new_ticket(
             customer=customer,
-            subject=subject_from(message.subject, message.text),
+            subject=_subject(message, linked),
             channel=message.channel,
             now=now,
             group=group,

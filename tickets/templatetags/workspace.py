@@ -14,6 +14,7 @@ from helpdesk.times import when_html
 from tickets import event_words
 from tickets.models import Channel, Status
 from tickets.models.tickets import PRIORITY_NAMES
+from tickets.sanitize import show_bidi
 
 register = template.Library()
 
@@ -69,7 +70,7 @@ def ticket_rows(context, tickets) -> str:
             "<td>{customer}</td><td>{status}</td><td>{priority}</td><td>{owner}</td>"
             "<td>{group}</td><td>{when}</td></tr>",
             n=t.number, box=box, icon=channel_icon(t.channel), url=f"/tickets/{t.number}/",
-            subject=t.subject, tags=tags, customer=t.customer.name,
+            subject=show_bidi(t.subject), tags=tags, customer=show_bidi(t.customer.name),
             status=status_badge(t.status), priority=priority_badge(t.priority),
             owner=t.assignee.full_name if t.assignee else "—",
             group=t.group.name if t.group else "—",

@@ -17,6 +17,7 @@ from tickets.models import CannedResponse, Group, Priority, Status, Ticket
 from tickets.models.tickets import PRIORITY_NAMES, TRANSITIONS
 from tickets.permissions import Action
 from tickets.services import workspace as workspace_services
+from tickets.services.merge import CONFIRM_DIFFERENT_CUSTOMER
 from tickets.views.common import act, is_htmx, staff_required
 
 
@@ -165,10 +166,26 @@ def merge(request: HttpRequest, number: int) -> HttpResponse:
         if not into_number.isdigit():
             raise ApplicationError(_("Enter the number of the ticket to merge into."))
         into = selectors.ticket_get(user=request.user, number=int(into_number))
-        kept.append(services.ticket_merge(source=source, into=into, by=request.user))
+        kept.append(
+            services.ticket_merge(
+                source=source,
+                into=into,
+                by=request.user,
+                confirm_different_customer=request.POST.get("confirm_different_customer") == "on",
+            )
+        )
 
-    response = act(request, _back(number), apply)
-    return redirect("ticket", number=kept[0].number) if kept else response
+    try:
+        apply()
+    except ApplicationError as error:
+        if error.extra.get("field") != CONFIRM_DIFFERENT_CUSTOMER:
+            messages.error(request, error.message)
+            return redirect(_back(number))
+        # Tickets of two customers: the dialog again, open, with the warning and the box.
+        context = _page_context(request, source)
+        context.update(merge_into=into_number, merge_warning=error.message)
+        return render(request, "workspace/ticket.html", context, status=400)
+    return redirect("ticket", number=kept[0].number)
 
 
 @staff_required
