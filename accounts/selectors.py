@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import time
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 
 from accounts.models import PAID_ROLES, Role, User
 
@@ -22,14 +22,20 @@ def seats_used() -> int:
 
 
 def user_list(*, role: str | None = None, q: str = "") -> QuerySet[User]:
+    """Active colleagues; with `q`, those whose name, handle or email holds it: first the
+    ones a name word or the handle starts with ("ol" finds Olga before Sokolova), then the
+    rest, each part by name."""
     users = User.objects.filter(is_active=True).prefetch_related("support_groups")
     if role:
         users = users.filter(role=role)
-    if q:
-        users = users.filter(
-            Q(full_name__icontains=q) | Q(email__icontains=q) | Q(handle__istartswith=q)
-        )
-    return users.order_by("full_name", "id")
+    if not q:
+        return users.order_by("full_name", "id")
+    starts = Q(full_name__istartswith=q) | Q(full_name__icontains=f" {q}")
+    starts |= Q(full_name__icontains=f"-{q}") | Q(handle__istartswith=q)
+    users = users.filter(
+        Q(full_name__icontains=q) | Q(email__icontains=q) | Q(handle__icontains=q)
+    ).annotate(rank=Case(When(starts, then=Value(0)), default=Value(1)))
+    return users.order_by("rank", "full_name", "id")
 
 
 def users_by_handles(handles: set[str]) -> list[User]:
