@@ -21,6 +21,7 @@ from tickets.models import (
     CannedResponse,
     Customer,
     CustomerIdentity,
+    EventKind,
     Group,
     Message,
     Ticket,
@@ -231,6 +232,31 @@ def ticket_timeline(*, ticket: Ticket, user: User) -> list[TimelineItem]:
             items += source([ticket], user)
     order = {"message": 0, "comment": 1, "event": 2}
     return sorted(items, key=lambda i: (i.created_at, order.get(i.kind, 3), i.id))
+
+
+# Which events change each field of the side panel, for "changed by Anna" beside a field a
+# colleague changed while the agent was editing it.
+FIELD_EVENTS = {
+    "owner": {EventKind.ASSIGNED, EventKind.HANDED_OFF, EventKind.HANDED_BACK},
+    "status": {EventKind.STATUS_CHANGED, EventKind.REOPENED, EventKind.MERGED_INTO},
+    "priority": {EventKind.PRIORITY_CHANGED},
+    "tags": {EventKind.TAGS_CHANGED, EventKind.MERGED_FROM},
+}
+
+
+def field_changers(timeline: list[TimelineItem]) -> dict[str, str]:
+    """Who changed each side-panel field last, by name, read from a ticket's timeline."""
+    last: dict[str, str] = {}
+    for item in timeline:
+        if item.kind != "event":
+            continue
+        event = item.obj
+        who = event.actor.full_name if event.actor else ""
+        who = who or (event.actor_customer.name if event.actor_customer else "")
+        for name, kinds in FIELD_EVENTS.items():
+            if event.kind in kinds and who:
+                last[name] = who
+    return last
 
 
 _groups_cache: tuple[float, list[Group]] = (0.0, [])

@@ -33,9 +33,11 @@ def _page_context(request: HttpRequest, ticket: Ticket) -> dict:
     user = request.user
     can = {str(a): permissions.can(user, a, ticket) for a in Action if
            a not in permissions.TICKETLESS_ACTIONS}  # fmt: skip
+    timeline = selectors.ticket_timeline(ticket=ticket, user=user)
     context = {
         "ticket": ticket,
-        "timeline": selectors.ticket_timeline(ticket=ticket, user=user),
+        "timeline": timeline,
+        "changed_by": selectors.field_changers(timeline),
         "can": can,
         "priority_name": PRIORITY_NAMES[ticket.priority],
         "next_statuses": sorted(TRANSITIONS[ticket.status]),
@@ -89,6 +91,7 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
             attachments=uploaded_attachments(request),
         ),
         success=_("Reply sent."),
+        sent_draft="reply",
     )
 
 
