@@ -11,7 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.selectors import USER_REF_FIELDS, related
-from helpdesk.errors import Forbidden, NotFound
+from helpdesk.errors import ApplicationError, Forbidden, NotFound
 from helpdesk.prepared import PreparedQuery, prefetched
 from tickets import hooks, permissions, search
 from tickets.hooks import TimelineItem
@@ -232,6 +232,13 @@ def ticket_timeline(*, ticket: Ticket, user: User) -> list[TimelineItem]:
             items += source([ticket], user)
     order = {"message": 0, "comment": 1, "event": 2}
     return sorted(items, key=lambda i: (i.created_at, order.get(i.kind, 3), i.id))
+
+
+def reply_refusal(ticket: Ticket) -> str:
+    """Why a reply to this ticket would be refused now ("" when it can go out), so the
+    composer says so before the agent writes rather than after."""
+    route = hooks.outbound_router().route_many([ticket])[0]
+    return route.message if isinstance(route, ApplicationError) else ""
 
 
 # Which events change each field of the side panel, for "changed by Anna" beside a field a

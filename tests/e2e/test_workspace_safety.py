@@ -194,7 +194,10 @@ def test_a_refused_telegram_reply_keeps_its_text_and_says_what_to_do(page_for, l
     page.goto(f"/tickets/{ticket.number}/")
     reply = TEXTS[lang]["reply"]
 
-    # When: they write a reply and send it.
+    # Then: before a word is written, the composer says replies there cannot go out yet.
+    expect(page.locator("#reply-refusal")).to_contain_text(TEXTS[lang]["not_connected"])
+
+    # When: they write a reply all the same and send it.
     page.fill("#reply-text", reply)
     with page.expect_navigation():
         page.click(".pane-reply button[type='submit']")

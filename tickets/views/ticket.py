@@ -44,6 +44,8 @@ def _page_context(request: HttpRequest, ticket: Ticket) -> dict:
         "statuses": Status.choices,
         "priorities": [(p.name.lower(), p.label) for p in Priority],
     }
+    if can[str(Action.REPLY)]:
+        context["reply_refusal"] = selectors.reply_refusal(ticket)
     if user.is_agent:
         customer = ticket.customer
         colleagues = active_colleagues()
