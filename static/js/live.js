@@ -39,7 +39,8 @@
   /* ---- The open ticket: fetch its live fragment and merge it ---------------------------- */
   function loadTicket(url) {
     fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
-      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      // Redirected (merged into another ticket) or gone: leave the page as it is.
+      .then(function (r) { return r.ok && !r.redirected ? r.text() : Promise.reject(r.status); })
       .then(mergeTicket)
       .catch(function () { /* the next event or a reload brings it */ });
   }
