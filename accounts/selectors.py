@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import time
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 
 from accounts.models import PAID_ROLES, Role, User
 
@@ -25,17 +25,24 @@ COLLEAGUE_FIELDS = ("id", "full_name", "role", "handle", "title")
 
 
 def user_list(*, role: str | None = None, q: str = "", full: bool = True) -> QuerySet[User]:
-    """Active colleagues by name. `full`: the whole directory (emails, groups), for agents;
-    otherwise only what picks someone to @mention, and `q` matches no email (an email a
-    reader may not see must not be guessable by searching for it)."""
+    """Active colleagues by name; with `q`, those whose name or handle holds it (and email, for
+    `full`): first the ones a name word or the handle starts with ("ol" finds Olga before
+    Sokolova), then the rest, each part by name. `full`: the whole directory (emails, groups),
+    for agents; otherwise only what picks someone to @mention, and `q` matches no email (an
+    email a reader may not see must not be guessable by searching for it)."""
     users = User.objects.filter(is_active=True)
     users = users.prefetch_related("support_groups") if full else users.only(*COLLEAGUE_FIELDS)
     if role:
         users = users.filter(role=role)
-    if q:
-        matches = Q(full_name__icontains=q) | Q(handle__istartswith=q)
-        users = users.filter(matches | Q(email__icontains=q) if full else matches)
-    return users.order_by("full_name", "id")
+    if not q:
+        return users.order_by("full_name", "id")
+    starts = Q(full_name__istartswith=q) | Q(full_name__icontains=f" {q}")
+    starts |= Q(full_name__icontains=f"-{q}") | Q(handle__istartswith=q)
+    matches = Q(full_name__icontains=q) | Q(handle__icontains=q)
+    if full:
+        matches |= Q(email__icontains=q)
+    users = users.filter(matches).annotate(rank=Case(When(starts, then=Value(0)), default=Value(1)))
+    return users.order_by("rank", "full_name", "id")
 
 
 def users_by_handles(handles: set[str]) -> list[User]:

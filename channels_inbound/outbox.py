@@ -86,8 +86,10 @@ class OutboxRouter:
             identity = sender and first.get((ticket.customer_id, sender.identity_kind))
             if sender is None:
                 routes.append(ApplicationError(
-                    _("%(channel)s is not connected, so replies cannot be sent there. "
-                      "An admin can connect it in the channel settings.")
+                    _("Replies to %(channel)s are not connected yet, so a reply cannot "
+                      "be sent from here. "
+                      "Reach the customer another way (an email address or phone number "
+                      "on their page), or leave an internal comment for a colleague.")
                     % {"channel": CHANNEL_NAMES[channel]},
                     extra={"channel": channel},
                 ))  # fmt: skip

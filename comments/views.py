@@ -24,6 +24,7 @@ def comment(request: HttpRequest, number: int) -> HttpResponse:
             ticket=ticket, by=request.user, text=request.POST.get("text", "")
         ),
         success=_("Internal comment added."),
+        sent_draft="comment",
     )
 
 
@@ -38,6 +39,7 @@ def hand_back(request: HttpRequest, number: int) -> HttpResponse:
             ticket=ticket, by=request.user, text=request.POST.get("text", "")
         ),
         success=_("Answered and handed back. Thank you!"),
+        sent_draft="comment",
     )
 
 

@@ -102,8 +102,10 @@ def _say(channel, kind, value, name, text, *, subject="", language="", display="
 
 
 def _messenger_reply(ticket: Ticket, by: User, text: str) -> None:
-    """A reply that went out through a messenger before this desk was connected to it
-    (imported history): stored as delivered, with its event, but not sent again."""
+    """A reply the agent wrote in the messenger's own app (replies from the desk to
+    Telegram and Viber are not connected yet): kept on the ticket with its event, marked as
+    written outside the helpdesk (status "received": the desk delivered nothing), never as
+    delivered."""
     now = timezone.now()
     message = Message.objects.create(
         ticket=ticket,
@@ -111,7 +113,7 @@ def _messenger_reply(ticket: Ticket, by: User, text: str) -> None:
         channel=ticket.channel,
         author_user=by,
         text=text,
-        delivery_status=DeliveryStatus.DELIVERED,
+        delivery_status=DeliveryStatus.RECEIVED,
         created_at=now,
     )
     events.record(

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
+from accounts.models import Role
 from tests.conftest import inbound
 from tests.factories import CustomerFactory, IdentityFactory, TicketFactory, UserFactory
 from tickets import services
@@ -296,6 +297,24 @@ def test_customers_search_detail_and_merge(api, agent):
 def test_internal_staff_cannot_browse_customers(api, internal):
     response = api(internal).get("/api/v1/customers/")
     assert response.status_code == 403 and "Only agents" in response.json()["message"]
+
+
+def test_people_to_mention_come_prefix_matches_first(api, agent):
+    # Given: colleagues whose first name, last name or handle start with "ol", and one
+    # whose name only holds it inside a word.
+    for name, handle in [("Irina Sokolova", "irina"), ("Olga Fedorova", "olga"),
+                         ("Pavel Olenin", "pavel"), ("Boris Karpov", "olaf")]:  # fmt: skip
+        UserFactory(full_name=name, handle=handle, role=Role.INTERNAL)
+
+    # When: the @mention picker asks for "ol" (and for the Cyrillic "ол").
+    found = [u["name"] for u in api(agent).get("/api/v1/users/", {"q": "ol"}).json()]
+    UserFactory(full_name="Ирина Соколова", handle="irina2", role=Role.INTERNAL)
+    UserFactory(full_name="Ольга Федорова", handle="olga2", role=Role.INTERNAL)
+    cyrillic = [u["name"] for u in api(agent).get("/api/v1/users/", {"q": "ол"}).json()]
+
+    # Then: the prefix matches (by name), then the rest.
+    assert found == ["Boris Karpov", "Olga Fedorova", "Pavel Olenin", "Irina Sokolova"]
+    assert cyrillic == ["Ольга Федорова", "Ирина Соколова"]
 
 
 def test_groups_users_and_notifications(api, agent, support, internal, colleague):

@@ -6,7 +6,15 @@ from django.core.management import call_command
 from accounts.models import User
 from comments.models import InternalComment
 from helpdesk import demo
-from tickets.models import Channel, Customer, EventKind, Status, Ticket
+from tickets.models import (
+    Channel,
+    Customer,
+    DeliveryStatus,
+    EventKind,
+    Message,
+    Status,
+    Ticket,
+)
 
 
 @pytest.fixture
@@ -39,6 +47,21 @@ def test_the_demo_tells_the_backpack_story(seeded):
     assert "вернём разницу" in reply.text and reply.author_user.email == "vasya@demo.helpdesk"
     # Steps are minutes apart, as they would be in life.
     assert (ticket.solved_at - ticket.created_at).total_seconds() > 2 * 3600
+
+
+def test_the_demos_messenger_replies_claim_no_delivery(seeded, client):
+    # Replies to Telegram and Viber are not connected yet: the demo's replies there were
+    # written in the messenger itself, and the ticket page says so instead of "Delivered".
+    replies = Message.objects.filter(
+        direction="out", channel__in=[Channel.TELEGRAM, Channel.VIBER]
+    ).select_related("ticket")
+    assert replies.count() >= 2
+    assert set(replies.values_list("delivery_status", flat=True)) == {DeliveryStatus.RECEIVED}
+    client.force_login(User.objects.get(email="kate@demo.helpdesk"))  # reads English
+    for reply in replies:
+        page = client.get(f"/tickets/{reply.ticket.number}/").content.decode()
+        assert "written outside the helpdesk" in page
+        assert "Delivered" not in page and "delivery-delivered" not in page
 
 
 def test_the_demo_has_one_customer_on_three_channels(seeded):

@@ -41,7 +41,7 @@ def test_pages_open_their_websocket_where_it_is_served(client, agent, settings, 
     page = client.get("/tickets/").content.decode()
 
     assert rendered in page
-    script = (ROOT / "static" / "js" / "workspace.js").read_text()
+    script = (ROOT / "static" / "js" / "live.js").read_text()
     assert "body.dataset.realtimePort" in script
 
 

@@ -161,7 +161,7 @@ def test_reply_to_a_customer_who_cannot_be_reached_is_refused(agent):
     )
     ticket = services.ticket_ingest(message=chat).ticket
 
-    with pytest.raises(ApplicationError, match="Telegram is not connected"):
+    with pytest.raises(ApplicationError, match="Replies to Telegram are not connected yet"):
         services.ticket_reply(ticket=ticket, by=agent, text="Hello")
 
     assert not ticket.messages.filter(direction="out").exists()

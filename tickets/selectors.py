@@ -11,7 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.selectors import USER_REF_FIELDS, related
-from helpdesk.errors import Forbidden, NotFound
+from helpdesk.errors import ApplicationError, Forbidden, NotFound
 from helpdesk.prepared import PreparedQuery, prefetched
 from tickets import hooks, permissions, search
 from tickets.hooks import TimelineItem
@@ -21,6 +21,7 @@ from tickets.models import (
     CannedResponse,
     Customer,
     CustomerIdentity,
+    EventKind,
     Group,
     Message,
     Ticket,
@@ -270,6 +271,38 @@ def ticket_timeline(*, ticket: Ticket, user: User) -> list[TimelineItem]:
             items += source([ticket], user)
     order = {"message": 0, "comment": 1, "event": 2}
     return sorted(items, key=lambda i: (i.created_at, order.get(i.kind, 3), i.id))
+
+
+def reply_refusal(ticket: Ticket) -> str:
+    """Why a reply to this ticket would be refused now ("" when it can go out), so the
+    composer says so before the agent writes rather than after."""
+    route = hooks.outbound_router().route_many([ticket])[0]
+    return route.message if isinstance(route, ApplicationError) else ""
+
+
+# Which events change each field of the side panel, for "changed by Anna" beside a field a
+# colleague changed while the agent was editing it.
+FIELD_EVENTS = {
+    "owner": {EventKind.ASSIGNED, EventKind.HANDED_OFF, EventKind.HANDED_BACK},
+    "status": {EventKind.STATUS_CHANGED, EventKind.REOPENED, EventKind.MERGED_INTO},
+    "priority": {EventKind.PRIORITY_CHANGED},
+    "tags": {EventKind.TAGS_CHANGED, EventKind.MERGED_FROM},
+}
+
+
+def field_changers(timeline: list[TimelineItem]) -> dict[str, str]:
+    """Who changed each side-panel field last, by name, read from a ticket's timeline."""
+    last: dict[str, str] = {}
+    for item in timeline:
+        if item.kind != "event":
+            continue
+        event = item.obj
+        who = event.actor.full_name if event.actor else ""
+        who = who or (event.actor_customer.name if event.actor_customer else "")
+        for name, kinds in FIELD_EVENTS.items():
+            if event.kind in kinds and who:
+                last[name] = who
+    return last
 
 
 _groups_cache: tuple[float, list[Group]] = (0.0, [])

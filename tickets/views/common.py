@@ -24,16 +24,20 @@ def staff_required(view):
     return wrapped
 
 
-def act(request: HttpRequest, back: str, action, success: str = "") -> HttpResponse:
+def act(
+    request: HttpRequest, back: str, action, success: str = "", sent_draft: str = ""
+) -> HttpResponse:
     """Run a service call from a form post; show its refusal as a message, then go back
-    (post-redirect-get, so a reload never sends a form twice)."""
+    (post-redirect-get, so a reload never sends a form twice). `sent_draft` names the
+    composer pane ("reply", "comment") whose draft the page may forget once this worked;
+    after a refusal the page keeps it."""
     try:
         action()
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
         if success:
-            messages.success(request, success)
+            messages.success(request, success, extra_tags=sent_draft)
     return redirect(back)
 
 

@@ -34,15 +34,19 @@ def _page_context(request: HttpRequest, ticket: Ticket) -> dict:
     user = request.user
     can = {str(a): permissions.can(user, a, ticket) for a in Action if
            a not in permissions.TICKETLESS_ACTIONS}  # fmt: skip
+    timeline = selectors.ticket_timeline(ticket=ticket, user=user)
     context = {
         "ticket": ticket,
-        "timeline": selectors.ticket_timeline(ticket=ticket, user=user),
+        "timeline": timeline,
+        "changed_by": selectors.field_changers(timeline),
         "can": can,
         "priority_name": PRIORITY_NAMES[ticket.priority],
         "next_statuses": sorted(TRANSITIONS[ticket.status]),
         "statuses": Status.choices,
         "priorities": [(p.name.lower(), p.label) for p in Priority],
     }
+    if can[str(Action.REPLY)]:
+        context["reply_refusal"] = selectors.reply_refusal(ticket)
     if user.is_agent:
         customer = ticket.customer
         colleagues = active_colleagues()
@@ -94,6 +98,7 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
             attachments=uploaded_attachments(request),
         ),
         success=_("Reply sent."),
+        sent_draft="reply",
     )
 
 
