@@ -96,7 +96,13 @@
     const open = Array.from(side.querySelectorAll("details[open]")).map(function (d) {
       return d.querySelector("summary") ? d.querySelector("summary").textContent : "";
     });
+    // What the page marks hx-preserve (the merge dialog with its warning) stays as it is.
+    const preserved = Array.from(side.querySelectorAll("[hx-preserve][id]"));
     side.replaceChildren.apply(side, Array.from(fresh.childNodes));
+    preserved.forEach(function (node) {
+      const twin = side.querySelector("#" + CSS.escape(node.id));
+      if (twin) twin.replaceWith(node);
+    });
     kept.forEach(function (k) {
       if (!k.dirty) return; // focused but untouched: the fresh field takes its place
       k.twin.replaceWith(k.field);
