@@ -4,6 +4,7 @@ Every variable read here is listed in the README's configuration table. Defaults
 for a developer's machine; production must set SECRET_KEY and ALLOWED_HOSTS.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "axes",
     "helpdesk",
     "accounts",
     "tickets",
@@ -64,6 +66,8 @@ MIDDLEWARE = [
     "accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a refused login (locked out) into the lockout page, on every login form.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -145,6 +149,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Failed logins are throttled (django-axes) per account and, separately, per client address:
+# after HELPDESK_LOGIN_FAILURE_LIMIT failures within the window, every login for that account,
+# or from that address, is refused - the right password too - until
+# HELPDESK_LOGIN_LOCKOUT_MINUTES have passed since the last attempt. Every failure is listed
+# in the admin (Axes: access failures, access attempts); an admin unlocks by deleting the
+# attempt there, or `manage.py axes_reset_username <email>`.
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("HELPDESK_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("HELPDESK_LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_USERNAME_FORM_FIELD = "username"  # the login forms' field (it holds the email)
+AXES_USERNAME_CALLABLE = "accounts.login_throttle.attempted_account"
+AXES_LOCKOUT_CALLABLE = "accounts.login_throttle.locked_out_page"
+AXES_CLIENT_IP_CALLABLE = "accounts.login_throttle.client_address"
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/tickets/"
 LOGOUT_REDIRECT_URL = "/login/"
