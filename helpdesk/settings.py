@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Every response: scripts and images from us only (helpdesk/csp.py).
+    "helpdesk.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -308,6 +310,8 @@ HELPDESK_IMAP_TIMEOUT_SECONDS = env.int("HELPDESK_IMAP_TIMEOUT_SECONDS", default
 # accounts/authentication.py): a change made in another process applies within this many
 # seconds; 0: ask every time.
 HELPDESK_API_TOKEN_CACHE_SECONDS = env.float("HELPDESK_API_TOKEN_CACHE_SECONDS", default=2)
+# Where browsers report Content-Security-Policy violations (helpdesk/csp.py); empty: nowhere.
+HELPDESK_CSP_REPORT_URI = env.str("HELPDESK_CSP_REPORT_URI", default="")
 # How long the link to a customer's status page works.
 HELPDESK_STATUS_LINK_DAYS = env.int("HELPDESK_STATUS_LINK_DAYS", default=90)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
