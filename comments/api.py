@@ -39,6 +39,11 @@ class NotificationReadInput(StrictSerializer):
     )
 
 
+class NotificationReadOutput(serializers.Serializer):
+    marked = serializers.IntegerField()
+    unread_count = serializers.IntegerField()
+
+
 class CommentCreateApi(APIView):
     @extend_schema(
         request=CommentInput,
@@ -88,7 +93,11 @@ class NotificationListApi(APIView):
 
 
 class NotificationReadApi(APIView):
-    @extend_schema(request=NotificationReadInput, summary="Mark notifications as read")
+    @extend_schema(
+        request=NotificationReadInput,
+        responses={200: NotificationReadOutput},
+        summary="Mark notifications as read",
+    )
     def post(self, request: Request) -> Response:
         data = validated(NotificationReadInput, request.data)
         marked = services.notifications_mark_read(user=request.user, ids=data.get("ids"))

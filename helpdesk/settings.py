@@ -4,6 +4,7 @@ Every variable read here is listed in the README's configuration table. Defaults
 for a developer's machine; production must set SECRET_KEY and ALLOWED_HOSTS.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "axes",
     "helpdesk",
     "accounts",
     "tickets",
@@ -55,6 +57,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Every response: scripts and images from us only (helpdesk/csp.py).
+    "helpdesk.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -64,6 +68,8 @@ MIDDLEWARE = [
     "accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a refused login (locked out) into the lockout page, on every login form.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -147,6 +153,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Failed logins are throttled (django-axes) per account and, separately, per client address:
+# after HELPDESK_LOGIN_FAILURE_LIMIT failures within the window, every login for that account,
+# or from that address, is refused - the right password too - until
+# HELPDESK_LOGIN_LOCKOUT_MINUTES have passed since the last attempt. Every failure is listed
+# in the admin (Axes: access failures, access attempts); an admin unlocks by deleting the
+# attempt there, or `manage.py axes_reset_username <email>`.
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("HELPDESK_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("HELPDESK_LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_USERNAME_FORM_FIELD = "username"  # the login forms' field (it holds the email)
+AXES_USERNAME_CALLABLE = "accounts.login_throttle.attempted_account"
+AXES_LOCKOUT_CALLABLE = "accounts.login_throttle.locked_out_page"
+AXES_CLIENT_IP_CALLABLE = "accounts.login_throttle.client_address"
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/tickets/"
 LOGOUT_REDIRECT_URL = "/login/"
@@ -243,7 +268,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "helpdesk.parsers.JsonObjectParser",
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
@@ -287,6 +312,8 @@ HELPDESK_IMAP_TIMEOUT_SECONDS = env.int("HELPDESK_IMAP_TIMEOUT_SECONDS", default
 # accounts/authentication.py): a change made in another process applies within this many
 # seconds; 0: ask every time.
 HELPDESK_API_TOKEN_CACHE_SECONDS = env.float("HELPDESK_API_TOKEN_CACHE_SECONDS", default=2)
+# Where browsers report Content-Security-Policy violations (helpdesk/csp.py); empty: nowhere.
+HELPDESK_CSP_REPORT_URI = env.str("HELPDESK_CSP_REPORT_URI", default="")
 # How long the link to a customer's status page works.
 HELPDESK_STATUS_LINK_DAYS = env.int("HELPDESK_STATUS_LINK_DAYS", default=90)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

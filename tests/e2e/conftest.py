@@ -193,11 +193,13 @@ def log_in(page: Page, user) -> None:
 
 
 def wait_until_listening(page: Page, *, ticket: bool) -> None:
-    """The page's websocket is open (queue pages), and has joined the ticket (ticket pages)."""
+    """The page's websocket is open (queue pages), and has joined the ticket (ticket pages).
+    Functions, not expressions: Playwright polls an expression with eval, which the pages'
+    Content-Security-Policy forbids."""
     if ticket:
-        page.wait_for_function("window.__ws && window.__ws.types.includes('watching')")
+        page.wait_for_function("() => window.__ws && window.__ws.types.includes('watching')")
     else:
-        page.wait_for_function("window.__ws && window.__ws.open > 0")
+        page.wait_for_function("() => window.__ws && window.__ws.open > 0")
 
 
 def appears_within(page: Page, locator, seconds: float, *, since: float) -> float:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from django import template
-from django.urls import reverse
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from helpdesk.times import when_html
-from tickets import event_words
+from tickets import event_words, remote_images
 from tickets.models import Channel, Status
 from tickets.models.tickets import PRIORITY_NAMES
 from tickets.sanitize import show_bidi
@@ -119,18 +119,35 @@ def shows_html(message) -> bool:
     return bool(message.html and not message.quoted_text)
 
 
+@dataclass(frozen=True)
+class MessageBody:
+    html: str
+    has_remote_images: bool
+    images_shown: bool
+
+
+@register.simple_tag
+def message_body(message, show_images_for=None) -> MessageBody:
+    """A message's sanitized HTML as the ticket page shows it: inline images (cid:) from
+    their stored attachments, remote images left out unless the agent asked to see this
+    message's images (tickets/remote_images.py)."""
+    if not shows_html(message):
+        return MessageBody("", has_remote_images=False, images_shown=False)
+    shown = show_images_for is not None and show_images_for == message.pk
+    html, has_remote = remote_images.render_images(
+        message.html,
+        inline=remote_images.inline_urls(message.attachments.all()),
+        show_remote=shown,
+    )
+    # sanitized by nh3 when stored; only <img> tags are rewritten, each built by format_html
+    return MessageBody(mark_safe(html), has_remote_images=has_remote, images_shown=shown)  # noqa: S308
+
+
 @register.filter
-def message_html(message) -> str:
-    """A message's sanitized HTML with its inline images (cid:) pointing at their stored
-    attachments, so they show in place."""
-    html = message.html
-    for attachment in message.attachments.all():
-        if attachment.content_id:
-            cid = attachment.content_id.strip("<>")
-            html = html.replace(
-                f"cid:{cid}", reverse("api:attachment-download", args=[attachment.pk])
-            )
-    return mark_safe(html)  # noqa: S308 - sanitized by nh3 when stored; we only insert our URLs
+def without_remote_images(html: str) -> str:
+    """Stored (sanitized) HTML with no image that loads from elsewhere: for pages that offer
+    no "Show images" (the customer's status page)."""
+    return mark_safe(remote_images.render_images(html, inline={}, show_remote=False)[0])  # noqa: S308
 
 
 @register.filter

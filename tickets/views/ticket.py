@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role, User
 from accounts.selectors import active_colleagues
 from helpdesk.errors import ApplicationError
-from tickets import permissions, selectors, services
+from tickets import permissions, remote_images, selectors, services
 from tickets.api.common import uploaded_attachments
 from tickets.models import CannedResponse, Group, Priority, Status, Ticket
 from tickets.models.tickets import PRIORITY_NAMES, TRANSITIONS
@@ -61,6 +61,23 @@ def _page_context(request: HttpRequest, ticket: Ticket) -> dict:
     return context
 
 
+def _show_images(request: HttpRequest, context: dict) -> None:
+    """`?images=<message id>`: that message's remote images are shown, and this response's
+    Content-Security-Policy allows their origins (tickets/remote_images.py says why)."""
+    wanted = request.GET.get("images", "")
+    shown = next(
+        (
+            item.obj
+            for item in context["timeline"]
+            if item.kind == "message" and wanted.isdigit() and item.obj.pk == int(wanted)
+        ),
+        None,
+    )
+    context["show_images_for"] = shown.pk if shown else None
+    if shown is not None:
+        request.csp_img_src = sorted(remote_images.remote_image_origins(shown.html))
+
+
 @staff_required
 def ticket_page(request: HttpRequest, number: int) -> HttpResponse:
     ticket = _ticket(request, number)
@@ -73,6 +90,7 @@ def ticket_page(request: HttpRequest, number: int) -> HttpResponse:
         messages.info(request, _("#%(old)s was merged into this ticket.") % {"old": number})
         return redirect("ticket", number=merged.number)
     context = _page_context(request, ticket)
+    _show_images(request, context)
     if is_htmx(request) and request.GET.get("partial") == "live":
         return render(request, "workspace/_ticket_live.html", context)
     return render(request, "workspace/ticket.html", context)
