@@ -47,7 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
-    "axes",
+    "helpdesk.login_attempts.LoginAttemptsConfig",  # django-axes
     "helpdesk",
     "accounts",
     "tickets",

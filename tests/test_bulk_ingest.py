@@ -188,9 +188,8 @@ def mixed(desk) -> list[bytes]:
     ]  # fmt: skip
 
 
-def test_a_batch_makes_what_one_at_a_time_makes(mailbox, desk, monkeypatch):
-    raws = mixed(desk)
-    alone = outcome(mailbox, raws, one_by_one)
+def batched_counting_singles(mailbox, raws, monkeypatch):
+    """The outcome of ingesting in batches, and the events that went one at a time instead."""
     one_at_a_time, real = [], inbox.process_locked
 
     def counted(event, parsed=None):
@@ -198,8 +197,13 @@ def test_a_batch_makes_what_one_at_a_time_makes(mailbox, desk, monkeypatch):
         return real(event, parsed)
 
     monkeypatch.setattr(inbox, "process_locked", counted)
+    return outcome(mailbox, raws, in_batches), one_at_a_time
 
-    batched = outcome(mailbox, raws, in_batches)
+
+def test_a_batch_makes_what_one_at_a_time_makes(mailbox, desk, monkeypatch):
+    raws = mixed(desk)
+    alone = outcome(mailbox, raws, one_by_one)
+    batched, one_at_a_time = batched_counting_singles(mailbox, raws, monkeypatch)
 
     assert len(one_at_a_time) == 1  # the bounce, in its place; the rest went in batches
     for part in alone:
@@ -380,15 +384,7 @@ def test_a_batch_lets_no_stranger_in_by_our_message_id_or_the_number(mailbox, ag
               message_id="<boss1@mail.example>", in_reply_to=ours.external_id),
     ]  # fmt: skip
     alone = outcome(mailbox, raws, one_by_one)
-    one_at_a_time, real = [], inbox.process_locked
-
-    def counted(event, parsed=None):
-        one_at_a_time.append(event.pk)
-        return real(event, parsed)
-
-    monkeypatch.setattr(inbox, "process_locked", counted)
-
-    batched = outcome(mailbox, raws, in_batches)
+    batched, one_at_a_time = batched_counting_singles(mailbox, raws, monkeypatch)
 
     assert one_at_a_time == []
     for part in alone:
