@@ -84,7 +84,11 @@ class Desk:
 
 
 def _say(channel, kind, value, name, text, *, subject="", language="", display="", **hints):
-    """A customer writes in, through the same ingest every channel uses."""
+    """A customer writes in, through the same ingest every channel uses, with the language
+    guessed from the text as the channels guess it when the story names none."""
+    from channels_inbound.autoreply import guess_language
+
+    language = language or guess_language(text)
     return services.ticket_ingest(
         message=NormalizedMessage(
             channel=channel,

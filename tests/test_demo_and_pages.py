@@ -4,12 +4,14 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import User
+from channels_inbound import customer_output
 from comments.models import InternalComment
 from helpdesk import demo
 from tickets.models import (
     Channel,
     Customer,
     DeliveryStatus,
+    Direction,
     EventKind,
     Message,
     Status,
@@ -62,6 +64,15 @@ def test_the_demos_messenger_replies_claim_no_delivery(seeded, client):
         page = client.get(f"/tickets/{reply.ticket.number}/").content.decode()
         assert "written outside the helpdesk" in page
         assert "Delivered" not in page and "delivery-delivered" not in page
+
+
+def test_demo_customers_are_answered_in_the_language_they_wrote_in(seeded):
+    """As the channels do, the demo guesses the language of a customer whose story names none:
+    Nikolay wrote in Russian, so the footer of Anna's reply to him is Russian."""
+    nikolay = Ticket.objects.filter(customer__name="Николай Петров").first().customer
+    assert nikolay.language == "ru"
+    reply = Message.objects.filter(ticket__customer=nikolay, direction=Direction.OUT).first()
+    assert "Чтобы продолжить переписку" in customer_output.reply_content(reply).text
 
 
 def test_the_demo_has_one_customer_on_three_channels(seeded):
