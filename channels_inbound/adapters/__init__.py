@@ -32,3 +32,7 @@ def register_builtin() -> None:
     register_sender(EmailSender())
     register_receiver(EmailReceiver())
     register_receiver(WebFormReceiver())
+
+    from channels_inbound.viber.receive import ViberReceiver
+
+    register_receiver(ViberReceiver())
