@@ -202,12 +202,12 @@ def process_locked(event: InboundEvent, parsed: Parsed | None = None) -> str:
         # The message itself is unusable (no valid sender address, say): retrying won't help.
         return _finish(event, InboundEvent.Status.FAILED, error.message, now)
     event.message = result.message
-    if (
-        result.ticket_created
-        and not normalized.is_auto_generated
-        and event.channel in autoreply.ACKNOWLEDGED_CHANNELS
-    ):
-        autoreply.acknowledge(ticket=result.ticket)
+    if result.ticket_created and not normalized.is_auto_generated:
+        acknowledge = getattr(adapters.receiver(event.channel), "acknowledge", None)
+        if acknowledge is not None:  # a messenger: in its bot's own words, in the chat
+            acknowledge(ticket=result.ticket, payload=event.payload)
+        elif event.channel in autoreply.ACKNOWLEDGED_CHANNELS:
+            autoreply.acknowledge(ticket=result.ticket)
     return _finish(event, InboundEvent.Status.DONE, "", now)
 
 

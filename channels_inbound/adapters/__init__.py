@@ -34,5 +34,7 @@ def register_builtin() -> None:
     register_receiver(WebFormReceiver())
 
     from channels_inbound.viber.receive import ViberReceiver
+    from channels_inbound.viber.send import ViberSender
 
     register_receiver(ViberReceiver())
+    register_sender(ViberSender())

@@ -83,6 +83,11 @@ class ViberReceiver:
             or request.GET.get("sig", ""),
         )
 
+    def acknowledge(self, *, ticket, payload: dict[str, Any] | None) -> None:
+        from channels_inbound.viber.greetings import acknowledge
+
+        acknowledge(ticket=ticket, payload=payload)
+
     def group_for(self, payload: dict[str, Any] | None) -> Group | None:
         bot = ViberBot.objects.select_related("group").filter(pk=(payload or {}).get("bot"))
         found = bot.first()
@@ -101,7 +106,7 @@ class ViberReceiver:
             user = _field(data, "user")
             return Handled(partial(events.subscribed, user_id=str(_field(data, "user", "id")),
                                    name=str(user.get("name") or ""),
-                                   language=_language(user.get("language"))))  # fmt: skip
+                                   language=language_of(user.get("language"))))  # fmt: skip
         if event == "unsubscribed":
             return Handled(partial(events.unsubscribed, user_id=str(_field(data, "user_id"))))
         if event == "conversation_started":
@@ -126,10 +131,10 @@ class ViberReceiver:
             text=text,
             external_id=str(_field(data, "message_token")),
             hints=ThreadHints(conversation=True),
-            language=_language(sender.get("language")) or guess_language(text),
+            language=language_of(sender.get("language")) or guess_language(text),
         )
 
 
-def _language(value: Any) -> str:
+def language_of(value: Any) -> str:
     code = str(value or "")[:2].lower()
     return code if code in ("en", "ru") else ""

@@ -33,5 +33,4 @@ class ViberWebhookApi(APIView):
             signature=request.headers.get("X-Viber-Content-Signature")
             or request.query_params.get("sig", ""),
         )
-        webhook.receive(bot=bot, body=body)
-        return Response({})
+        return Response(webhook.receive(bot=bot, body=body))

@@ -49,16 +49,29 @@ def verify(*, bot_id: int, body: bytes, signature: str) -> ViberBot:
 def event_key(bot: ViberBot, body: bytes) -> str:
     """What makes a callback one event: its kind and Viber's message token (a redelivery has
     the same ones). A body without them is keyed by its content, and fails in processing."""
+    data = _loaded(body)
     try:
-        data = json.loads(body)
         event, token = data["event"], data["message_token"]
-    except (ValueError, KeyError, TypeError):
+    except KeyError:
         return f"{bot.pk}:sha256:{hashlib.sha256(body).hexdigest()}"
     return f"{bot.pk}:{event}:{token}"
 
 
-def receive(*, bot: ViberBot, body: bytes) -> inbox.Received:
-    """Store the callback as it came (once per event), to be processed after commit."""
-    return inbox.receive(
+def receive(*, bot: ViberBot, body: bytes) -> dict:
+    """Store the callback as it came (once per event), to be processed after commit, and
+    return what to answer Viber: the greeting when the customer opened the chat."""
+    from channels_inbound.viber.greetings import welcome
+
+    inbox.receive(
         channel=Channel.VIBER, external_key=event_key(bot, body), payload={"bot": bot.pk}, raw=body
     )
+    data = _loaded(body)
+    return welcome(bot, data) if data.get("event") == "conversation_started" else {}
+
+
+def _loaded(body: bytes) -> dict:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
