@@ -91,6 +91,8 @@ class FakeViber:
             return status(3)
         if body["type"] in ("picture", "video", "file") and not body.get("media"):
             return status(4)
+        if body["type"] == "file" and not (body.get("file_name") and body.get("size")):
+            return status(4)
         return {**status(0), "message_token": next(self._tokens), "chat_hostname": "SN-CHAT-05_",
                 "billing_status": 1}  # fmt: skip
 

@@ -9,6 +9,7 @@ Viber's own words."""
 
 from __future__ import annotations
 
+from channels_inbound import customer_output
 from channels_inbound.adapters.base import (
     PermanentDeliveryError,
     ProviderResult,
@@ -16,8 +17,9 @@ from channels_inbound.adapters.base import (
 )
 from channels_inbound.models import InboundEvent, OutboundDelivery
 from channels_inbound.viber import api
+from channels_inbound.viber.media import media_url
 from channels_inbound.viber.models import TEXT_MAX, ViberBot
-from tickets.models import Channel, CustomerIdentity, IdentityKind
+from tickets.models import Channel, CustomerIdentity, IdentityKind, Message
 
 TEMPORARY = {12}  # tooManyRequests
 UNSUBSCRIBED = {5, 6}  # receiverNotRegistered, receiverNotSubscribed
@@ -49,6 +51,17 @@ def parts(text: str, limit: int = TEXT_MAX) -> list[str]:
     return [*pieces, text] if text else pieces
 
 
+def contents(message: Message) -> list[dict]:
+    """The Viber messages a reply is sent as: its text (in pieces of at most 7000 characters),
+    then each file it carries, by a signed link Viber fetches it from. The receipts of the
+    last one are the reply's."""
+    files = customer_output.public_attachments([message])[message.pk]
+    return [{"type": "text", "text": part} for part in parts(message.text)] + [
+        {"type": "file", "media": media_url(file), "size": file.size, "file_name": file.name[:256]}
+        for file in files
+    ]
+
+
 def sender_of(bot: ViberBot) -> dict[str, str]:
     return {"name": bot.name, **({"avatar": bot.avatar} if bot.avatar else {})}
 
@@ -69,10 +82,10 @@ class ViberSender:
         if bot is None or not bot.is_active:
             raise PermanentDeliveryError("No active Viber bot is connected to send it with.")
         token = ""
-        for text in parts(message.text) or ["…"]:
+        for content in contents(message):
             payload = {"receiver": delivery.address, "min_api_version": 1,
-                       "sender": sender_of(bot), "type": "text", "text": text,
-                       "tracking_data": f"ticket:{message.ticket.number}"}  # fmt: skip
+                       "sender": sender_of(bot), "tracking_data": f"ticket:{message.ticket.number}",
+                       **content}  # fmt: skip
             token = self._check(api_call(bot, payload), delivery)
         return ProviderResult(provider_message_id=token)
 

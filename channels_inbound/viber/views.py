@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from django.http import FileResponse, Http404, HttpRequest
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from channels_inbound.viber import webhook
+from channels_inbound.viber import media, webhook
 
 
 class ViberWebhookApi(APIView):
@@ -34,3 +36,18 @@ class ViberWebhookApi(APIView):
             or request.query_params.get("sig", ""),
         )
         return Response(webhook.receive(bot=bot, body=body))
+
+
+def media_file(request: HttpRequest, token: str) -> FileResponse:
+    """A file of one of our replies, for Viber to fetch by the signed link it was sent."""
+    attachment = media.attachment_for(token)
+    if attachment is None:
+        raise Http404(_("This link is wrong or has expired."))
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

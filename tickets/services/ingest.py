@@ -227,6 +227,9 @@ def _ingest(message: NormalizedMessage, group: Group | None) -> IngestResult:
         language=message.language,
         display=message.sender_display,
     )
+    if not identity.is_reachable:
+        # Whoever writes can be answered again (a messenger subscribes them by their message).
+        CustomerIdentity.objects.filter(pk=identity.pk).update(is_reachable=True)
     now = message.received_at or timezone.now()
     ticket, linked = find_thread(message, customer, identity.value)
     follow_up_of = linked
