@@ -49,6 +49,10 @@ class FakeViber:
     tokens: dict[str, str] = field(default_factory=dict)  # token -> account name
     calls: list[Call] = field(default_factory=list)
     scripted: dict[str, deque] = field(default_factory=lambda: defaultdict(deque))
+    # The media host: URL -> (HTTP status, content type, bytes). Viber's media links are on
+    # its own hosts; the tests route them here as an HTTP proxy (see media_through).
+    media: dict[str, tuple[int, str, bytes]] = field(default_factory=dict)
+    fetched: list[str] = field(default_factory=list)
     url: str = ""
 
     def __post_init__(self) -> None:
@@ -127,7 +131,24 @@ def handler_for(fake: FakeViber):
         def log_message(self, *args) -> None:
             pass
 
+        def do_GET(self) -> None:
+            url = self.path if "://" in self.path else f"{fake.url.removesuffix('/pa')}{self.path}"
+            fake.fetched.append(url)
+            code, content_type, content = fake.media.get(url.rstrip("/"), (404, "text/plain", b""))
+            self.send_response(code)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
+
     return Handler
+
+
+def media_through(fake: FakeViber, monkeypatch) -> None:
+    """Fetch every plain-HTTP media link from the fake, as a proxy would (the corpus's links
+    are on hosts the tests cannot and must not reach)."""
+    monkeypatch.setenv("http_proxy", fake.url.removesuffix("/pa"))
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
 
 
 def fake_viber_fixture(settings, tokens: dict[str, str]):

@@ -13,9 +13,10 @@ from channels_inbound.autoreply import guess_language
 from channels_inbound.viber import events
 from channels_inbound.viber.models import ViberBot
 from tickets.models import Channel, Group, IdentityKind
-from tickets.types import NormalizedMessage, ThreadHints
+from tickets.types import InboundAttachment, NormalizedMessage, ThreadHints
 
 RECEIPTS = ("delivered", "seen", "failed")
+MEDIA = ("picture", "video", "file")
 
 
 def _load(raw: bytes | dict) -> dict[str, Any]:
@@ -40,8 +41,8 @@ def _field(data: dict, *path: str) -> Any:
 
 
 def content_text(message: dict[str, Any]) -> str:
-    """What the customer sent, as text an agent reads. Viber's type decides which fields
-    count (its own example "text" message also carries media and a location)."""
+    """What the customer sent (all but media), as text an agent reads. Viber's type decides
+    which fields count (its own example "text" message also carries media and a location)."""
     kind = message.get("type")
     text = str(message.get("text") or "").strip()
     media = str(message.get("media") or "")
@@ -61,13 +62,25 @@ def content_text(message: dict[str, Any]) -> str:
         return f"Location: {lat}, {lon} {link}"
     if kind == "sticker":
         return f"Sticker {message.get('sticker_id', '')}".strip()
-    if kind in ("picture", "video", "file"):
-        name = str(message.get("file_name") or "")
-        label = {"picture": "Picture", "video": "Video", "file": "File"}[kind]
-        size = f" ({message['size']} bytes)" if message.get("size") else ""
-        line = f"{label}{': ' + name if name else ''}{size} {media}".strip()
-        return f"{text}\n\n{line}" if text else line
     return text or f"[{kind} message]"
+
+
+def media_content(message: dict[str, Any]) -> tuple[str, tuple[InboundAttachment, ...]]:
+    """A picture, video or file: its caption and the file fetched from Viber, or the caption
+    and a note saying why the file is not there."""
+    from channels_inbound.viber import download
+
+    size = message.get("size")
+    fetched = download.fetch(
+        kind=message["type"],
+        url=str(message.get("media") or ""),
+        file_name=str(message.get("file_name") or ""),
+        size=size if isinstance(size, int) else None,
+    )
+    caption = str(message.get("text") or "").strip()
+    if fetched.attachment is not None:
+        return caption, (fetched.attachment,)
+    return (f"{caption}\n\n{fetched.note}" if caption else fetched.note), ()
 
 
 class ViberReceiver:
@@ -120,7 +133,10 @@ class ViberReceiver:
         message = _field(data, "message")
         if not isinstance(message, dict) or not message.get("type"):
             raise ParseError("The Viber message callback has no message type.")
-        text = content_text(message)
+        if message["type"] in MEDIA:
+            text, attachments = media_content(message)
+        else:
+            text, attachments = content_text(message), ()
         name = str(sender.get("name") or "")
         return NormalizedMessage(
             channel=Channel.VIBER,
@@ -130,6 +146,7 @@ class ViberReceiver:
             sender_display=name,
             text=text,
             external_id=str(_field(data, "message_token")),
+            attachments=attachments,
             hints=ThreadHints(conversation=True),
             language=language_of(sender.get("language")) or guess_language(text),
         )

@@ -4,13 +4,19 @@ import pytest
 
 from tests.viber_helpers import TOKEN, post
 
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00 a tiny picture \xff\xd9"
 
-@pytest.fixture
-def fake_viber(settings):
-    """The local Viber API, knowing the bot's token."""
-    from tests.fake_viber import fake_viber_fixture
 
-    yield from fake_viber_fixture(settings, {TOKEN: "Shop support"})
+@pytest.fixture(autouse=True)
+def fake_viber(settings, monkeypatch):
+    """The local Viber API, knowing the bot's token, and the media host of the corpus's
+    messages (its pictures and videos are at http://viber.com)."""
+    from tests.fake_viber import fake_viber_fixture, media_through
+
+    for fake in fake_viber_fixture(settings, {TOKEN: "Shop support"}):
+        fake.media["http://viber.com"] = (200, "image/jpeg", JPEG)
+        media_through(fake, monkeypatch)
+        yield fake
 
 
 @pytest.fixture
