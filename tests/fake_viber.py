@@ -9,9 +9,12 @@ what the helpdesk sent in `server.calls`.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
 import json
 import threading
+import urllib.request
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -54,6 +57,7 @@ class FakeViber:
     media: dict[str, tuple[int, str, bytes]] = field(default_factory=dict)
     fetched: list[str] = field(default_factory=list)
     url: str = ""
+    webhook: str = ""
 
     def __post_init__(self) -> None:
         self._tokens = itertools.count(FIRST_TOKEN)
@@ -80,10 +84,34 @@ class FakeViber:
                 return 200, {**status(0), "id": "pa:5143254341217123000",
                              "name": self.tokens[token], "uri": "shopsupport",
                              "icon": "https://media.example/icon.jpg", "country": "RU",
-                             "webhook": body.get("url", ""), "subscribers_count": 35,
+                             "webhook": self.webhook, "subscribers_count": 35,
                              "event_types": ["delivered", "seen", "failed", "subscribed",
                                              "unsubscribed", "conversation_started"]}  # fmt: skip
+            if method == "set_webhook":
+                return 200, self._set_webhook(token, body)
             return 200, {**status(1), "status_message": "invalidUrl"}
+
+    def _set_webhook(self, token: str, body: dict[str, Any]) -> dict[str, Any]:
+        """As Viber does: a signed `webhook` callback to the address first; anything but 200
+        there and the webhook is refused."""
+        url = body.get("url") or ""
+        if not url.startswith(("http://", "https://")):
+            return status(1)
+        check = json.dumps({"event": "webhook", "timestamp": 1595347748566,
+                            "chat_hostname": "SN-CHAT-22_",
+                            "message_token": next(self._tokens)}).encode()  # fmt: skip
+        signature = hmac.new(token.encode(), check, hashlib.sha256).hexdigest()
+        headers = {"Content-Type": "application/json", "X-Viber-Content-Signature": signature}
+        request = urllib.request.Request(url, data=check, method="POST", headers=headers)  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+                ok = answer.status == 200
+        except (OSError, ValueError):
+            ok = False
+        if not ok:
+            return status(1)
+        self.webhook = url
+        return {**status(0), "event_types": body.get("event_types") or []}
 
     def _send_message(self, body: dict[str, Any]) -> dict[str, Any]:
         sender = body.get("sender") or {}
