@@ -222,3 +222,32 @@ def test_files_of_a_reply_go_by_a_signed_link_that_opens_only_that_file(
     assert client.get(path[:-3] + "abc/").status_code == 404
     token = OutboundDelivery.objects.get(message=last_reply(ticket)).provider_message_id
     assert token == "5741311803571721089"  # the file's, the last of the three calls' tokens
+
+
+def test_an_agent_can_start_a_new_ticket_to_a_customer_who_talked_to_the_bot(
+    agent, ticket, fake_viber, support, django_capture_on_commit_callbacks
+):
+    from tickets import services
+
+    created = services.ticket_create(
+        by=agent, customer=ticket.customer, subject="Your refund", channel="viber",
+        text="Called about the refund for order 4417", group=support,
+    ).ticket  # fmt: skip
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_reply(ticket=created, by=agent, text="Your refund is on its way.")
+
+    [sent] = fake_viber.sent()
+    assert sent["receiver"] == USER and sent["tracking_data"] == f"ticket:{created.number}"
+    assert last_reply(created).delivery_status == DeliveryStatus.SENT
+
+
+def test_a_location_is_a_message_with_a_map_link(bot, deliver):
+    data = json.loads(corpus_bytes("message-contact.json"))
+    data["message"] = {"type": "location", "location": {"lat": 55.7558, "lon": 37.6173}}
+
+    deliver(json.dumps(data).encode())
+
+    assert Message.objects.get(direction=Direction.IN).text == (
+        "Location: 55.7558, 37.6173 https://www.openstreetmap.org/?mlat=55.7558&mlon=37.6173"
+    )
