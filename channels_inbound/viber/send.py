@@ -54,12 +54,24 @@ def parts(text: str, limit: int = TEXT_MAX) -> list[str]:
 def contents(message: Message) -> list[dict]:
     """The Viber messages a reply is sent as: its text (in pieces of at most 7000 characters),
     then each file it carries, by a signed link Viber fetches it from. The receipts of the
-    last one are the reply's."""
+    last one are the reply's; an attempt that fails half-way is taken up where it stopped."""
     files = customer_output.public_attachments([message])[message.pk]
     return [{"type": "text", "text": part} for part in parts(message.text)] + [
         {"type": "file", "media": media_url(file), "size": file.size, "file_name": file.name[:256]}
         for file in files
     ]
+
+
+# What a delivery of several pieces keeps between attempts: "sent:<pieces sent>:<last token>".
+PROGRESS = "sent:"
+
+
+def sent_before(delivery: OutboundDelivery) -> tuple[int, str]:
+    """How many pieces of this reply an earlier attempt sent, and the last one's token."""
+    if not delivery.provider_message_id.startswith(PROGRESS):
+        return 0, ""
+    count, _, token = delivery.provider_message_id.removeprefix(PROGRESS).partition(":")
+    return int(count), token
 
 
 def sender_of(bot: ViberBot) -> dict[str, str]:
@@ -81,12 +93,18 @@ class ViberSender:
         bot = bot_for(message.ticket_id, message.ticket.customer_id)
         if bot is None or not bot.is_active:
             raise PermanentDeliveryError("No active Viber bot is connected to send it with.")
-        token = ""
-        for content in contents(message):
+        pieces = contents(message)
+        done, token = sent_before(delivery)
+        for index, content in enumerate(pieces[done:], start=done):
             payload = {"receiver": delivery.address, "min_api_version": 1,
                        "sender": sender_of(bot), "tracking_data": f"ticket:{message.ticket.number}",
                        **content}  # fmt: skip
             token = self._check(api_call(bot, payload), delivery)
+            if index + 1 < len(pieces):
+                # Remembered at once: a retry after a later piece failed sends only the rest.
+                OutboundDelivery.objects.filter(pk=delivery.pk).update(
+                    provider_message_id=f"{PROGRESS}{index + 1}:{token}"
+                )
         return ProviderResult(provider_message_id=token)
 
     def _check(self, answer: dict, delivery: OutboundDelivery) -> str:

@@ -251,3 +251,21 @@ def test_a_location_is_a_message_with_a_map_link(bot, deliver):
     assert Message.objects.get(direction=Direction.IN).text == (
         "Location: 55.7558, 37.6173 https://www.openstreetmap.org/?mlat=55.7558&mlon=37.6173"
     )
+
+
+def test_a_retry_after_a_piece_failed_sends_only_the_rest_never_a_piece_twice(
+    reply, ticket, fake_viber
+):
+    upload = SimpleUploadedFile("label.pdf", b"%PDF-1.4 label", content_type="application/pdf")
+    fake_viber.script("send_message", {"status": 0, "status_message": "ok",
+                                       "message_token": 5741311803571700001}, 503)  # fmt: skip
+
+    reply("Here is the label", attachments=[upload])
+    delivery = OutboundDelivery.objects.get(message=last_reply(ticket))
+    assert delivery.status == "retry"
+    outbox.deliver(delivery_id=delivery.pk, now=timezone.now() + timedelta(seconds=31))
+
+    kinds = [s["type"] for s in fake_viber.sent()]
+    assert kinds == ["text", "file", "file"]  # the text once; the file failed once, then went
+    delivery.refresh_from_db()
+    assert delivery.status == "sent" and delivery.provider_message_id == "5741311803571721088"
