@@ -269,3 +269,14 @@ def test_a_retry_after_a_piece_failed_sends_only_the_rest_never_a_piece_twice(
     assert kinds == ["text", "file", "file"]  # the text once; the file failed once, then went
     delivery.refresh_from_db()
     assert delivery.status == "sent" and delivery.provider_message_id == "5741311803571721088"
+
+
+def test_the_agent_sees_a_customer_who_unsubscribed_as_unreachable(ticket, deliver, client, agent):
+    gone = {"event": "unsubscribed", "timestamp": 1595347885535, "user_id": USER,
+            "message_token": 5466394919049723652}  # fmt: skip
+
+    deliver(json.dumps(gone).encode())
+
+    client.force_login(agent)
+    html = client.get(f"/tickets/{ticket.number}/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert 'John McClane <span class="muted">(недоступен)</span>' in html
