@@ -133,6 +133,8 @@ class ViberReceiver:
         message = _field(data, "message")
         if not isinstance(message, dict) or not message.get("type"):
             raise ParseError("The Viber message callback has no message type.")
+        if not isinstance(sender, dict):
+            raise ParseError("The Viber message callback has no sender object.")
         if message["type"] in MEDIA:
             text, attachments = media_content(message)
         else:

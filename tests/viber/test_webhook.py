@@ -132,15 +132,17 @@ def test_the_signature_may_come_as_the_sig_parameter(bot, client):
 def test_a_payload_that_cannot_be_processed_is_answered_200_and_kept_with_its_error(bot, deliver):
     broken = b'{"event":"message","message_token":1,"message":{"type":"text","text":"hi"}}'
     not_json = b"this is not json"
+    odd = b'{"event":"message","message_token":2,"sender":"x","message":{"type":"text"}}'
 
-    answers = [deliver(broken).status_code, deliver(not_json).status_code]
+    answers = [deliver(broken).status_code, deliver(not_json).status_code, deliver(odd).status_code]
     deliver(corpus_bytes("message-text-doc.json"))  # the next one is not blocked
 
-    assert answers == [200, 200]
+    assert answers == [200, 200, 200]
     failed = InboundEvent.objects.filter(status="failed").order_by("id")
     assert [e.error for e in failed] == [
         "The Viber message callback lacks sender.",
         "The Viber callback is not JSON: Expecting value: line 1 column 1 (char 0)",
+        "The Viber message callback has no sender object.",
     ]
     assert bytes(failed[1].raw) == not_json
     assert Message.objects.get(direction=Direction.IN).text == "a message to the service"
