@@ -270,3 +270,14 @@ def test_the_refusal_speaks_the_callers_language(bot, client):
 
     assert refused.status_code == 403
     assert refused.json()["message"] == "Неизвестный бот или неверная подпись."
+
+
+def test_accepting_a_callback_is_two_queries_whatever_it_carries(
+    bot, client, django_assert_num_queries
+):
+    for name in ("message-picture.json", "seen.json", "conversation-started.json"):
+        raw = corpus_bytes(name)
+        # The bot, and the one statement that stores the event; processing comes after.
+        with django_assert_num_queries(2):
+            assert post(client, bot, raw).status_code == 200
+    assert InboundEvent.objects.filter(status="pending").count() == 3
