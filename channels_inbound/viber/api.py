@@ -29,7 +29,10 @@ def call(token: str, method: str, payload: dict[str, Any]) -> dict[str, Any]:
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+        # An opener per call, not urlopen's shared one: it takes the proxy settings of the
+        # environment as they are now, not as they were at the first call.
+        opener = urllib.request.build_opener()
+        with opener.open(request, timeout=TIMEOUT_SECONDS) as response:
             body = response.read()
     except urllib.error.HTTPError as error:
         raise ViberUnavailable(f"Viber answered HTTP {error.code}.") from None
