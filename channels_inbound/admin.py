@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channels_inbound import inbox
 from channels_inbound.models import AutoReplyTemplate, InboundEvent, Mailbox, OutboundDelivery
+from channels_inbound.viber import admin as viber_admin  # noqa: F401 - registers the Viber bot
 
 
 @admin.register(OutboundDelivery)

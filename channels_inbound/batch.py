@@ -162,7 +162,7 @@ def _process(
     for event, item in parsed:
         if isinstance(item, bulk_ingest.BatchMessage):
             run.append((event, item))
-        elif item is not None and item.message is None:
+        elif item is not None and item.message is None and item.handled is None:
             finished.append((event, item.status, item.error, None))
         else:
             finished += _ingest(run, failures)

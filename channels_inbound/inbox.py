@@ -24,7 +24,7 @@ from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
 from channels_inbound import adapters, autoreply
-from channels_inbound.adapters.base import ParseError
+from channels_inbound.adapters.base import Handled, ParseError
 from channels_inbound.models import InboundEvent
 from helpdesk import after_response
 from helpdesk.errors import ApplicationError
@@ -156,6 +156,8 @@ class Parsed:
     group: Group | None = None
     status: str = ""
     error: str = ""
+    # An update that is no message, handled in its event's transaction (adapters.base.Handled).
+    handled: Handled | None = None
 
 
 def parse(event: InboundEvent) -> Parsed:
@@ -169,6 +171,8 @@ def parse(event: InboundEvent) -> Parsed:
         return Parsed(status=InboundEvent.Status.FAILED, error=str(error))
     if normalized is None:
         return Parsed(status=InboundEvent.Status.IGNORED)
+    if isinstance(normalized, Handled):
+        return Parsed(status=InboundEvent.Status.IGNORED, handled=normalized)
     if event.reserved_number:
         normalized = replace(normalized, reserved_number=event.reserved_number)
     group_for = getattr(receiver, "group_for", None)
@@ -181,6 +185,8 @@ def process_locked(event: InboundEvent, parsed: Parsed | None = None) -> str:
     event.attempts += 1
     parsed = parsed or parse(event)
     normalized = parsed.message
+    if parsed.handled is not None:
+        return _finish(event, parsed.status, parsed.handled.apply(), now)
     if normalized is None:
         return _finish(event, parsed.status, parsed.error, now)
     if normalized.reports_failure_of:
@@ -196,12 +202,12 @@ def process_locked(event: InboundEvent, parsed: Parsed | None = None) -> str:
         # The message itself is unusable (no valid sender address, say): retrying won't help.
         return _finish(event, InboundEvent.Status.FAILED, error.message, now)
     event.message = result.message
-    if (
-        result.ticket_created
-        and not normalized.is_auto_generated
-        and event.channel in autoreply.ACKNOWLEDGED_CHANNELS
-    ):
-        autoreply.acknowledge(ticket=result.ticket)
+    if result.ticket_created and not normalized.is_auto_generated:
+        acknowledge = getattr(adapters.receiver(event.channel), "acknowledge", None)
+        if acknowledge is not None:  # a messenger: in its bot's own words, in the chat
+            acknowledge(ticket=result.ticket, payload=event.payload)
+        elif event.channel in autoreply.ACKNOWLEDGED_CHANNELS:
+            autoreply.acknowledge(ticket=result.ticket)
     return _finish(event, InboundEvent.Status.DONE, "", now)
 
 

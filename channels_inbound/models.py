@@ -40,7 +40,13 @@ class OutboundDelivery(models.Model):
                 fields=["next_attempt_at"],
                 condition=models.Q(status__in=["queued", "retry", "sending"]),
                 name="delivery_pending_idx",
-            )
+            ),
+            # Viber's receipts (delivered, seen, failed) name our message by its token.
+            models.Index(
+                fields=["provider_message_id"],
+                condition=models.Q(channel="viber"),
+                name="delivery_viber_token_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -212,3 +218,6 @@ class AutoReplyTemplate(models.Model):
         except TemplateSyntaxError as error:
             raise ValidationError({"body": _("The template has an error: %(error)s")
                                    % {"error": error}}) from None  # fmt: skip
+
+
+from channels_inbound.viber.models import ViberBot  # noqa: E402, F401 - a model of this app

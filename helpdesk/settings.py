@@ -316,6 +316,11 @@ HELPDESK_API_TOKEN_CACHE_SECONDS = env.float("HELPDESK_API_TOKEN_CACHE_SECONDS",
 HELPDESK_CSP_REPORT_URI = env.str("HELPDESK_CSP_REPORT_URI", default="")
 # How long the link to a customer's status page works.
 HELPDESK_STATUS_LINK_DAYS = env.int("HELPDESK_STATUS_LINK_DAYS", default=90)
+# Viber's REST bot API; tests and staging point it at a local server.
+VIBER_API_BASE_URL = env.str("VIBER_API_BASE_URL", default="https://chatapi.viber.com/pa")
+# A messenger customer's next message reopens their solved ticket within this many days;
+# later it opens a new ticket linked to the solved one.
+HELPDESK_MESSENGER_REOPEN_DAYS = env.int("HELPDESK_MESSENGER_REOPEN_DAYS", default=7)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

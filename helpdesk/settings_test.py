@@ -38,3 +38,5 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 STATIC_ROOT = BASE_DIR / "var" / "test" / "static"  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# No test reaches the real Viber: the tests that send start a local fake (tests/fake_viber.py).
+VIBER_API_BASE_URL = "http://127.0.0.1:9/pa"

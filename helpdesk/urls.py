@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts import views as account_views
 from channels_inbound import views as public_views
+from channels_inbound.viber.views import ViberWebhookApi, media_file
 from comments.urls import urlpatterns as comment_api
 from helpdesk import views
 from tickets.api.urls import urlpatterns as ticket_api
@@ -58,6 +59,8 @@ urlpatterns = [
         public_views.InboundEmailApi.as_view(),
         name="inbound-email",
     ),
+    path("api/v1/inbound/viber/<int:bot_id>/", ViberWebhookApi.as_view(), name="inbound-viber"),
+    path("viber/files/<str:token>/", media_file, name="viber-media"),
     path("api/v1/", include((ticket_api + comment_api, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -308,3 +308,54 @@ def test_tickets_of_one_customer_merge_without_a_question(client, agent, support
 
     assert merged.status_code == 302
     assert Ticket.objects.get(pk=first.pk).merged_into_id == second.pk
+
+
+@pytest.fixture
+def viber_ticket(support, agent, settings, client, django_capture_on_commit_callbacks):
+    """A Viber customer's ticket with the same internal life, answered twice (once with a
+    file), all through the local Viber API; returns what Viber received."""
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from channels_inbound.viber.models import ViberBot
+    from tests.fake_viber import fake_viber_fixture
+    from tests.viber_helpers import TOKEN, corpus_bytes, post
+    from tickets.models import Ticket
+
+    fake = fake_viber_fixture(settings, {TOKEN: "Shop support"})
+    viber = next(fake)
+    bot = ViberBot(name="Shop support", group=support)
+    bot.token = TOKEN
+    bot.save()
+    zeb = UserFactory(full_name="Zebediah Internalson", email="zeb@corp.example",
+                      role="internal", handle="zebediah")  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        greeting = post(client, bot, corpus_bytes("conversation-started.json")).content
+        post(client, bot, corpus_bytes("message-text-doc.json"))
+    ticket = Ticket.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_assign(ticket=ticket, owner=agent, by=agent)
+        services.ticket_set_tags(ticket=ticket, by=agent, add=["vip-7q"])
+        services.ticket_hand_off(ticket=ticket, by=agent, to_user=zeb, note="HANDOFF-NOTE-7Q")
+        comment_create(ticket=ticket, by=agent, text="@zebediah INTERNAL-COMMENT-7Q")
+        comment_and_hand_back(ticket=ticket, by=zeb, text="HANDBACK-ANSWER-7Q")
+        services.ticket_reply(ticket=ticket, by=agent, text="Public answer one")
+        services.ticket_reply(
+            ticket=ticket, by=agent, text="Public answer two", status="solved",
+            attachments=[services.NewAttachment("label.pdf", "application/pdf",
+                                                SimpleUploadedFile("label.pdf", b"%PDF"))],
+        )  # fmt: skip
+    received = [json.dumps(call.body, ensure_ascii=False) for call in viber.calls]
+    yield [greeting.decode(), *received]
+    next(fake, None)
+
+
+def test_nothing_internal_reaches_the_viber_chat(viber_ticket):
+    ack, one, two, file = viber_ticket[1:]
+
+    assert "We received your request" in ack
+    assert "Public answer one" in one and "Public answer two" in two and "label.pdf" in file
+    for sent in viber_ticket:
+        for secret in SECRETS:
+            assert secret.lower() not in sent.lower(), (secret, sent)

@@ -32,3 +32,9 @@ def register_builtin() -> None:
     register_sender(EmailSender())
     register_receiver(EmailReceiver())
     register_receiver(WebFormReceiver())
+
+    from channels_inbound.viber.receive import ViberReceiver
+    from channels_inbound.viber.send import ViberSender
+
+    register_receiver(ViberReceiver())
+    register_sender(ViberSender())

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from django.http import HttpRequest
 
@@ -35,6 +35,15 @@ class ParseError(Exception):
 
 
 @dataclass(frozen=True)
+class Handled:
+    """What `parse` returns for an update that is no customer message (a receipt, a
+    subscription, a provider's check): `apply` runs when the event is processed, in its
+    transaction, and returns the note kept on the event for admins."""
+
+    apply: Callable[[], str]
+
+
+@dataclass(frozen=True)
 class ProviderResult:
     provider_message_id: str = ""
 
@@ -45,7 +54,7 @@ class Receiver(Protocol):
 
     def verify(self, request: HttpRequest) -> None: ...
 
-    def parse(self, raw: bytes | dict[str, Any]) -> NormalizedMessage: ...
+    def parse(self, raw: bytes | dict[str, Any]) -> NormalizedMessage | Handled | None: ...
 
 
 @runtime_checkable

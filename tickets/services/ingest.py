@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -160,13 +162,25 @@ def find_thread(
     if hints.conversation:
         latest = threads.latest(customer, message.channel)
         if latest is not None:
-            return _follow_merges(latest, threads), None
+            latest = _follow_merges(latest, threads)
+            if reopen_window_passed(latest):
+                return None, latest  # a new ticket, linked to the one solved long ago
+            return latest, None
     return None, None
 
 
 def _subject(message: NormalizedMessage, linked: Ticket | None) -> str:
     subject = subject_from(message.subject, message.text)
     return subject if linked is None else subject_without_numbers(subject)
+
+
+def reopen_window_passed(ticket: Ticket) -> bool:
+    """Whether a messenger customer's new message is too late to reopen this solved ticket
+    (HELPDESK_MESSENGER_REOPEN_DAYS after it was solved)."""
+    if ticket.status != Status.SOLVED or ticket.solved_at is None:
+        return False
+    window = timedelta(days=settings.HELPDESK_MESSENGER_REOPEN_DAYS)
+    return ticket.solved_at < timezone.now() - window
 
 
 def add_participants(ticket: Ticket, addresses, *, exclude: str) -> list[str]:
@@ -229,6 +243,9 @@ def _ingest(message: NormalizedMessage, group: Group | None) -> IngestResult:
         language=message.language,
         display=message.sender_display,
     )
+    if not identity.is_reachable:
+        # Whoever writes can be answered again (a messenger subscribes them by their message).
+        CustomerIdentity.objects.filter(pk=identity.pk).update(is_reachable=True)
     now = message.received_at or timezone.now()
     ticket, linked = find_thread(message, customer, identity.value)
     follow_up_of = linked
