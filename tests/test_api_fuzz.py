@@ -105,4 +105,4 @@ def test_every_api_route_is_in_the_schema_that_is_fuzzed():
     fuzzed = {result.ok().path for result in schema.get_all_operations()}
 
     assert set(api_routes(get_resolver().url_patterns)) == fuzzed
-    assert len(list(schema.get_all_operations())) == 25
+    assert len(fuzzed) >= 25  # the schema did not shrink to a few routes
