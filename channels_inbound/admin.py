@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channels_inbound import inbox
 from channels_inbound.models import AutoReplyTemplate, InboundEvent, Mailbox, OutboundDelivery
+from channels_inbound.models_telegram import TelegramBot
 
 
 @admin.register(OutboundDelivery)
@@ -120,3 +121,50 @@ class MailboxAdmin(admin.ModelAdmin):
 @admin.register(AutoReplyTemplate)
 class AutoReplyTemplateAdmin(admin.ModelAdmin):
     list_display = ("language", "is_active")
+
+
+class TelegramBotForm(forms.ModelForm):
+    token = forms.CharField(
+        label=_("Telegram bot token"), required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("From @BotFather. Leave empty to keep the current one."),
+    )  # fmt: skip
+
+    class Meta:
+        model = TelegramBot
+        fields = ["name", "username", "group", "is_active", "webhook_secret", "greeting_en",
+                  "greeting_ru", "acknowledgement_en", "acknowledgement_ru"]  # fmt: skip
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("token") and not self.instance.token_encrypted:
+            self.add_error("token", _("A new bot needs its token."))
+        return cleaned
+
+    def save(self, commit=True):
+        bot = super().save(commit=False)
+        if self.cleaned_data.get("token"):
+            bot.token = self.cleaned_data["token"].strip()
+        if commit:
+            bot.save()
+        return bot
+
+
+@admin.register(TelegramBot)
+class TelegramBotAdmin(admin.ModelAdmin):
+    form = TelegramBotForm
+    list_display = ("name", "username", "group", "is_active")
+    list_filter = ("is_active",)
+    readonly_fields = ("webhook_path",)
+    fieldsets = (
+        (None, {"fields": ("name", "username", "token", "group", "is_active")}),
+        (_("Telegram webhook"), {"fields": ("webhook_path", "webhook_secret")}),
+        (_("What the Telegram bot says"), {"fields": ("greeting_en", "greeting_ru",
+                                             "acknowledgement_en", "acknowledgement_ru")}),
+    )  # fmt: skip
+
+    @admin.display(description=_("Telegram webhook address"))
+    def webhook_path(self, bot):
+        from django.urls import reverse
+
+        return reverse("inbound-telegram", args=[bot.pk]) if bot.pk else "-"

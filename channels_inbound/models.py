@@ -212,3 +212,6 @@ class AutoReplyTemplate(models.Model):
         except TemplateSyntaxError as error:
             raise ValidationError({"body": _("The template has an error: %(error)s")
                                    % {"error": error}}) from None  # fmt: skip
+
+
+from channels_inbound.models_telegram import TelegramBot  # noqa: E402, F401

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as account_views
 from channels_inbound import views as public_views
+from channels_inbound.telegram.views import TelegramWebhookApi
 from comments.urls import urlpatterns as comment_api
 from helpdesk import views
 from tickets.api.urls import urlpatterns as ticket_api
@@ -57,6 +58,11 @@ urlpatterns = [
         "api/v1/inbound/email/<int:mailbox_id>/",
         public_views.InboundEmailApi.as_view(),
         name="inbound-email",
+    ),
+    path(
+        "api/v1/inbound/telegram/<int:bot_id>/",
+        TelegramWebhookApi.as_view(),
+        name="inbound-telegram",
     ),
     path("api/v1/", include((ticket_api + comment_api, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

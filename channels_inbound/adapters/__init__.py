@@ -28,7 +28,9 @@ def register_builtin() -> None:
     from channels_inbound.adapters.email import EmailSender
     from channels_inbound.adapters.email_in import EmailReceiver
     from channels_inbound.adapters.webform import WebFormReceiver
+    from channels_inbound.telegram.receiver import TelegramReceiver
 
     register_sender(EmailSender())
     register_receiver(EmailReceiver())
     register_receiver(WebFormReceiver())
+    register_receiver(TelegramReceiver())

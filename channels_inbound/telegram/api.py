@@ -1,0 +1,86 @@
+"""The Bot API client: one method call, one file download. Plain HTTPS with JSON, at the
+base URL of the settings."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+from django.conf import settings
+
+# getFile serves files up to this size; larger ones cannot be downloaded by a bot.
+GET_FILE_LIMIT = 20 * 1024 * 1024
+
+
+class TelegramError(Exception):
+    """The Bot API answered `ok: false` (code and description as Telegram gave them), or
+    could not be reached (code 0)."""
+
+    def __init__(self, code: int, description: str, retry_after: int | None = None):
+        super().__init__(f"Telegram {code}: {description}" if code else description)
+        self.code = code
+        self.description = description
+        self.retry_after = retry_after
+
+    @property
+    def is_temporary(self) -> bool:
+        return self.code == 0 or self.code == 429 or self.code >= 500
+
+
+class BotApi:
+    def __init__(self, token: str):
+        self.token = token
+        self.base = settings.TELEGRAM_API_BASE_URL.rstrip("/")
+
+    def call(self, method: str, **params: Any) -> Any:
+        """The method's `result`, or TelegramError."""
+        body = json.dumps(params).encode()
+        request = urllib.request.Request(  # noqa: S310 - the base URL is an https setting
+            f"{self.base}/bot{self.token}/{method}",
+            data=body,
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(  # noqa: S310
+                request, timeout=settings.TELEGRAM_API_TIMEOUT_SECONDS
+            ) as response:
+                answer = json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            answer = _error_answer(error)
+        except (OSError, ValueError) as error:
+            raise TelegramError(0, f"Telegram could not be reached: {error}") from None
+        if not answer.get("ok"):
+            parameters = answer.get("parameters") or {}
+            raise TelegramError(
+                int(answer.get("error_code") or 0) or 500,
+                str(answer.get("description") or "no description"),
+                parameters.get("retry_after"),
+            )
+        return answer.get("result")
+
+    def download(self, file_path: str) -> bytes:
+        url = f"{self.base}/file/bot{self.token}/{urllib.parse.quote(file_path)}"
+        try:
+            with urllib.request.urlopen(  # noqa: S310
+                url, timeout=settings.TELEGRAM_API_TIMEOUT_SECONDS
+            ) as response:
+                return response.read(GET_FILE_LIMIT + 1)
+        except urllib.error.HTTPError as error:
+            message = f"the file could not be downloaded ({error.code})"
+            raise TelegramError(error.code, message) from None
+        except OSError as error:
+            raise TelegramError(0, f"Telegram could not be reached: {error}") from None
+
+
+def _error_answer(error: urllib.error.HTTPError) -> dict:
+    try:
+        answer = json.loads(error.read())
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        return {"ok": False, "error_code": error.code, "description": error.reason}
+    answer.setdefault("error_code", error.code)
+    return answer

@@ -1,0 +1,172 @@
+"""Telegram in: an Update stored by the webhook (or the poller) turned into the normalized
+message, or handled as what it is (a block, a channel post) and never made into a ticket."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from channels_inbound.adapters.base import ParseError
+from channels_inbound.autoreply import guess_language
+from channels_inbound.models_telegram import TelegramBot
+from channels_inbound.telegram import updates
+from channels_inbound.telegram.api import GET_FILE_LIMIT, BotApi, TelegramError
+from tickets.models import Channel, CustomerIdentity, Group, IdentityKind
+from tickets.types import InboundAttachment, NormalizedMessage, ThreadHints
+
+logger = logging.getLogger(__name__)
+
+CHATS = ("private", "group", "supergroup")
+# A private chat's member status of the bot after the customer blocked it, or came back.
+GONE, BACK = ("kicked", "left"), ("member",)
+
+
+def message_external_id(bot_id: int, chat_id: Any, message_id: Any) -> str:
+    """How a Telegram message is known on its ticket: unique per bot and chat."""
+    return f"tg:{bot_id}:{chat_id}:{message_id}"
+
+
+def unwrap(payload: dict[str, Any] | bytes | None) -> tuple[TelegramBot, dict[str, Any]]:
+    if not isinstance(payload, dict):
+        raise ParseError("A Telegram event must carry its bot and update.")
+    bot = TelegramBot.objects.select_related("group").filter(pk=payload.get("bot")).first()
+    if bot is None:
+        raise ParseError("The bot this update came to no longer exists.")
+    update = payload.get("update")
+    if not isinstance(update, dict):
+        body = str(payload.get("body", ""))[:200]
+        raise ParseError(f"The update is not a JSON object, so it cannot be read: {body!r}")
+    if not isinstance(update.get("update_id"), int):
+        raise ParseError("The update has no update_id.")
+    return bot, update
+
+
+class TelegramReceiver:
+    kind = Channel.TELEGRAM
+
+    def verify(self, request) -> None:
+        """The webhook checks the bot's secret itself (channels_inbound.telegram.webhook)."""
+
+    def group_for(self, payload: dict[str, Any] | None) -> Group | None:
+        bot = (
+            TelegramBot.objects.select_related("group")
+            .filter(pk=(payload or {}).get("bot"))
+            .first()
+        )
+        return bot.group if bot else None
+
+    def parse(self, payload: dict[str, Any] | bytes) -> NormalizedMessage | None:
+        bot, update = unwrap(payload)
+        if isinstance(update.get("message"), dict):
+            return message_of(bot, update["message"])
+        if isinstance(update.get("my_chat_member"), dict):
+            member_changed(update["my_chat_member"])
+        # Channel posts, callback queries, edits and the rest carry no new customer message.
+        return None
+
+
+def member_changed(change: dict[str, Any]) -> None:
+    """A customer who blocks the bot cannot be written to any more: agents see the identity
+    unreachable (and a reply says so) until they start the bot again."""
+    if (change.get("chat") or {}).get("type") != "private":
+        return
+    sender = updates.sender_of(change.get("from"))
+    status = (change.get("new_chat_member") or {}).get("status")
+    if sender is None or status not in GONE + BACK:
+        return
+    CustomerIdentity.objects.filter(kind=IdentityKind.TELEGRAM, value=sender.id).update(
+        is_reachable=status in BACK
+    )
+
+
+def message_of(bot: TelegramBot, message: dict[str, Any]) -> NormalizedMessage | None:
+    chat = message.get("chat") or {}
+    sender = updates.sender_of(message.get("from"))
+    if chat.get("type") not in CHATS or sender is None or (message.get("from") or {}).get("is_bot"):
+        return None
+    if chat.get("type") != "private" and not updates.mentions(message, bot.username):
+        return None  # group talk not addressed to the bot
+    if updates.command_of(message, bot.username) is not None:
+        return None  # /start, /status: answered by the bot, not ticket content
+    lines = []
+    origin = updates.forwarded_from(message)
+    if origin:
+        lines.append(f"[Forwarded from {origin}]")
+    text = updates.text_of(message)
+    if text:
+        lines.append(text)
+    lines += updates.described(message)
+    attachments, notes = fetch_files(bot, updates.files_of(message))
+    lines += notes
+    body = "\n".join(lines)
+    reply = message.get("reply_to_message") or {}
+    replied = (
+        (message_external_id(bot.pk, chat.get("id"), reply["message_id"]),)
+        if reply.get("message_id") is not None
+        else ()
+    )
+    return NormalizedMessage(
+        channel=Channel.TELEGRAM,
+        sender_kind=IdentityKind.TELEGRAM,
+        sender_value=sender.id,
+        sender_name=sender.name,
+        sender_display=sender.display,
+        text=body,
+        external_id=message_external_id(bot.pk, chat.get("id"), message.get("message_id")),
+        attachments=tuple(attachments),
+        hints=ThreadHints(external_ids=replied, conversation=True),
+        language=sender.language if sender.language in ("en", "ru") else guess_language(text),
+    )
+
+
+def fetch_files(
+    bot: TelegramBot, files: list[updates.FileRef]
+) -> tuple[list[InboundAttachment], list[str]]:
+    """Each file through getFile, or a note saying why it is not there. A network failure
+    raises: the event is tried again later."""
+    if not files:
+        return [], []
+    api = BotApi(bot.token)
+    attachments, notes = [], []
+    for ref in files:
+        if ref.size and ref.size > GET_FILE_LIMIT:
+            notes.append(too_large(ref, ref.size))
+            continue
+        try:
+            found = api.call("getFile", file_id=ref.file_id)
+            size = found.get("file_size")
+            if size and size > GET_FILE_LIMIT:
+                notes.append(too_large(ref, size))
+                continue
+            content = api.download(found["file_path"])
+        except TelegramError as error:
+            if error.is_temporary:
+                raise
+            if "too big" in error.description:
+                notes.append(too_large(ref, ref.size))
+                continue
+            notes.append(f"[{ref.name} could not be fetched: {error.description}]")
+            continue
+        except (KeyError, TypeError, AttributeError):
+            notes.append(f"[{ref.name} could not be fetched: Telegram gave no file path]")
+            continue
+        if len(content) > GET_FILE_LIMIT:
+            notes.append(too_large(ref, len(content)))
+            continue
+        attachments.append(InboundAttachment(ref.name, ref.content_type, content))
+    return attachments, notes
+
+
+def too_large(ref: updates.FileRef, size: int | None) -> str:
+    megabytes = f" ({size / 1024 / 1024:.1f} MB)" if size else ""
+    return f"[{ref.name}{megabytes} is too large to fetch: bots can download files up to 20 MB]"
+
+
+def decode(body: bytes) -> dict[str, Any] | None:
+    """The update in a webhook body, or None when it is not a JSON object."""
+    try:
+        update = json.loads(body)
+    except ValueError:
+        return None
+    return update if isinstance(update, dict) else None
