@@ -214,4 +214,4 @@ class AutoReplyTemplate(models.Model):
                                    % {"error": error}}) from None  # fmt: skip
 
 
-from channels_inbound.models_telegram import TelegramBot  # noqa: E402, F401
+from channels_inbound.models_telegram import TelegramBot, TelegramChat  # noqa: E402, F401

@@ -99,3 +99,31 @@ class TelegramBot(models.Model):
                 errors[name] = _("Put {{ number }} in it: the customer needs the number.")
         if errors:
             raise ValidationError(errors)
+
+
+class TelegramChat(models.Model):
+    """A chat with one of our bots and the ticket its messages go to: how the customer's next
+    message finds their ticket, and how a reply finds the bot and chat to go out through."""
+
+    bot = models.ForeignKey(TelegramBot, on_delete=models.CASCADE, related_name="chats")
+    chat_id = models.BigIntegerField(_("chat id"))
+    # The Telegram user id of the customer who last wrote in the chat (= chat_id in private).
+    user_id = models.CharField(_("user id"), max_length=32)
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Telegram chat")
+        verbose_name_plural = _("Telegram chats")
+        constraints = [
+            models.UniqueConstraint(fields=["bot", "chat_id"], name="telegram_chat_unique")
+        ]
+        indexes = [
+            models.Index(fields=["ticket"], name="telegram_chat_ticket_idx"),
+            models.Index(fields=["user_id", "-updated_at"], name="telegram_chat_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bot} · {self.chat_id}"

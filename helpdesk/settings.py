@@ -290,6 +290,9 @@ HELPDESK_STATUS_LINK_DAYS = env.int("HELPDESK_STATUS_LINK_DAYS", default=90)
 # Where the Telegram Bot API is reached (tests and staging point it at a local server).
 TELEGRAM_API_BASE_URL = env.str("TELEGRAM_API_BASE_URL", default="https://api.telegram.org")
 TELEGRAM_API_TIMEOUT_SECONDS = env.float("TELEGRAM_API_TIMEOUT_SECONDS", default=20)
+# A customer's Telegram message reopens their solved ticket within this many hours of its
+# solving; later it opens a new ticket linked to the old one.
+TELEGRAM_REOPEN_WINDOW_HOURS = env.float("TELEGRAM_REOPEN_WINDOW_HOURS", default=72)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -29,7 +29,7 @@ class FakeBotApi:
     username: str = "acme_helpdesk_bot"
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     files: dict[str, tuple[str, bytes, int]] = field(default_factory=dict)
-    failures: dict[str, list[Failure]] = field(default_factory=dict)
+    failures: dict[str, list[Failure | None]] = field(default_factory=dict)
     next_message_id: int = 9000
     url: str = ""
 
@@ -38,9 +38,10 @@ class FakeBotApi:
         path = f"documents/file_{len(self.files)}"
         self.files[file_id] = (path, content, len(content) if size is None else size)
 
-    def fail(self, method: str, status: int, description: str, *, retry_after=None, times=1):
+    def fail(self, method, status, description, *, retry_after=None, times=1, after=0):
+        """The next `times` calls of `method` fail, once `after` more have gone through."""
         self.failures.setdefault(method, []).extend(
-            [Failure(status, description, retry_after)] * times
+            [None] * after + [Failure(status, description, retry_after)] * times
         )
 
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
@@ -51,8 +52,8 @@ class FakeBotApi:
     def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         self.calls.append((method, params))
         queued = self.failures.get(method)
-        if queued:
-            failure = queued.pop(0)
+        failure = queued.pop(0) if queued else None
+        if failure is not None:
             answer = {"ok": False, "error_code": failure.status, "description": failure.description}
             if failure.retry_after is not None:
                 answer["parameters"] = {"retry_after": failure.retry_after}

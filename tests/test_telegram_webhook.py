@@ -81,7 +81,7 @@ def test_every_corpus_update_is_stored_once_and_becomes_what_expected_says(
             assert identity.is_reachable is False
         return
     assert status == "done"
-    message = Message.objects.select_related("ticket__customer").get()
+    message = Message.objects.select_related("ticket__customer").get(direction=Direction.IN)
     assert message.direction == Direction.IN and message.channel == Channel.TELEGRAM
     assert message.external_id == f"tg:{bot.pk}:{record['chat_id']}:{record['message_id']}"
     assert message.ticket.group == bot.group and message.ticket.channel == Channel.TELEGRAM
@@ -112,7 +112,7 @@ def test_a_forward_says_where_it_came_from(client, bot):
     post(client, bot, corpus_file("forwarded-hidden-user.json"))
     inbox.process(event_id=InboundEvent.objects.get().pk)
 
-    assert Message.objects.get().text.startswith("[Forwarded from ")
+    assert Message.objects.get(direction=Direction.IN).text.startswith("[Forwarded from ")
 
 
 @pytest.mark.parametrize(
@@ -170,7 +170,7 @@ def test_a_file_over_the_getfile_limit_is_recorded_with_name_and_size(client, bo
 
     assert inbox.process(event_id=InboundEvent.objects.get().pk) == "done"
 
-    message = Message.objects.get()
+    message = Message.objects.get(direction=Direction.IN)
     assert not message.attachments.exists()
     assert "[Счёт №15 от 03.06.2024.pdf (25.0 MB) is too large to fetch" in message.text
     assert fake_telegram.sent("getFile") == []
@@ -184,7 +184,7 @@ def test_a_file_getfile_refuses_as_too_big_is_recorded(client, bot, fake_telegra
 
     assert inbox.process(event_id=InboundEvent.objects.get().pk) == "done"
 
-    assert "is too large to fetch" in Message.objects.get().text
+    assert "is too large to fetch" in Message.objects.get(direction=Direction.IN).text
 
 
 def test_telegram_down_while_fetching_a_file_leaves_the_update_to_try_again(
@@ -202,7 +202,8 @@ def test_telegram_down_while_fetching_a_file_leaves_the_update_to_try_again(
     assert not Message.objects.exists()
     InboundEvent.objects.filter(pk=event.pk).update(next_attempt_at=event.received_at)
     assert inbox.process(event_id=event.pk) == "done"
-    assert Message.objects.get().attachments.get().file.open("rb").read() == b"OggS voice"
+    attachment = Message.objects.get(direction=Direction.IN).attachments.get()
+    assert attachment.file.open("rb").read() == b"OggS voice"
 
 
 def test_a_group_message_not_addressed_to_the_bot_makes_no_ticket(client, bot):
@@ -231,4 +232,4 @@ def test_updates_are_processed_by_the_inbox_drainers_after_commit(
     statuses = list(InboundEvent.objects.order_by("id").values_list("status", flat=True))
     assert statuses == ["done", "ignored", "done"]
     ticket = Ticket.objects.get()
-    assert ticket.messages.count() == 2  # the voice note joined the open conversation
+    assert ticket.messages.filter(direction=Direction.IN).count() == 2  # the voice note joined

@@ -153,15 +153,16 @@ def test_reply_queues_delivery_sets_first_response_owner_and_status(
 
 
 def test_reply_to_a_customer_who_cannot_be_reached_is_refused(agent):
+    # Viber has no sender yet (Telegram's is registered: tests/test_telegram_conversation.py).
     chat = inbound(
-        channel=Channel.TELEGRAM,
-        kind=IdentityKind.TELEGRAM,
+        channel=Channel.VIBER,
+        kind=IdentityKind.VIBER,
         sender="77",
         hints=ThreadHints(conversation=True),
     )
     ticket = services.ticket_ingest(message=chat).ticket
 
-    with pytest.raises(ApplicationError, match="Telegram is not connected"):
+    with pytest.raises(ApplicationError, match="Viber is not connected"):
         services.ticket_reply(ticket=ticket, by=agent, text="Hello")
 
     assert not ticket.messages.filter(direction="out").exists()

@@ -29,8 +29,10 @@ def register_builtin() -> None:
     from channels_inbound.adapters.email_in import EmailReceiver
     from channels_inbound.adapters.webform import WebFormReceiver
     from channels_inbound.telegram.receiver import TelegramReceiver
+    from channels_inbound.telegram.sender import TelegramSender
 
     register_sender(EmailSender())
     register_receiver(EmailReceiver())
     register_receiver(WebFormReceiver())
     register_receiver(TelegramReceiver())
+    register_sender(TelegramSender())

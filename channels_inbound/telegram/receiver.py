@@ -10,7 +10,7 @@ from typing import Any
 from channels_inbound.adapters.base import ParseError
 from channels_inbound.autoreply import guess_language
 from channels_inbound.models_telegram import TelegramBot
-from channels_inbound.telegram import updates
+from channels_inbound.telegram import conversation, updates
 from channels_inbound.telegram.api import GET_FILE_LIMIT, BotApi, TelegramError
 from tickets.models import Channel, CustomerIdentity, Group, IdentityKind
 from tickets.types import InboundAttachment, NormalizedMessage, ThreadHints
@@ -65,6 +65,16 @@ class TelegramReceiver:
         # Channel posts, callback queries, edits and the rest carry no new customer message.
         return None
 
+    def resolve_thread(
+        self, *, payload: dict[str, Any], message: NormalizedMessage
+    ) -> NormalizedMessage:
+        """The chat's ticket, read when the message is ingested (not when parsed)."""
+        return conversation.with_thread(payload=payload, message=message)
+
+    def ingested(self, *, payload: dict[str, Any], result) -> None:
+        """After the message is on its ticket: the chat remembered, a new ticket acknowledged."""
+        conversation.ingested(payload=payload, result=result)
+
 
 def member_changed(change: dict[str, Any]) -> None:
     """A customer who blocks the bot cannot be written to any more: agents see the identity
@@ -82,13 +92,19 @@ def member_changed(change: dict[str, Any]) -> None:
 
 def message_of(bot: TelegramBot, message: dict[str, Any]) -> NormalizedMessage | None:
     chat = message.get("chat") or {}
+    if not isinstance(chat["id"], int):
+        raise ParseError("The message has no chat id, so there is no chat to answer in.")
     sender = updates.sender_of(message.get("from"))
     if chat.get("type") not in CHATS or sender is None or (message.get("from") or {}).get("is_bot"):
         return None
     if chat.get("type") != "private" and not updates.mentions(message, bot.username):
         return None  # group talk not addressed to the bot
-    if updates.command_of(message, bot.username) is not None:
-        return None  # /start, /status: answered by the bot, not ticket content
+    command = updates.command_of(message, bot.username)
+    if command is not None:
+        # Answered by the bot, not ticket content.
+        if command[0] == "/start":
+            conversation.greet(bot=bot, chat_id=chat["id"], language=sender.language)
+        return None
     lines = []
     origin = updates.forwarded_from(message)
     if origin:
@@ -102,7 +118,7 @@ def message_of(bot: TelegramBot, message: dict[str, Any]) -> NormalizedMessage |
     body = "\n".join(lines)
     reply = message.get("reply_to_message") or {}
     replied = (
-        (message_external_id(bot.pk, chat.get("id"), reply["message_id"]),)
+        (message_external_id(bot.pk, chat["id"], reply["message_id"]),)
         if reply.get("message_id") is not None
         else ()
     )
@@ -113,9 +129,9 @@ def message_of(bot: TelegramBot, message: dict[str, Any]) -> NormalizedMessage |
         sender_name=sender.name,
         sender_display=sender.display,
         text=body,
-        external_id=message_external_id(bot.pk, chat.get("id"), message.get("message_id")),
+        external_id=message_external_id(bot.pk, chat["id"], message.get("message_id")),
         attachments=tuple(attachments),
-        hints=ThreadHints(external_ids=replied, conversation=True),
+        hints=ThreadHints(external_ids=replied),
         language=sender.language if sender.language in ("en", "ru") else guess_language(text),
     )
 

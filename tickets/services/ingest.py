@@ -199,6 +199,18 @@ def reopening(status: str) -> EventKind | None:
     return None
 
 
+def too_late_to_reopen(ticket: Ticket, message: NormalizedMessage, now) -> bool:
+    """A solved ticket past the channel's reopen window stays solved: the message starts a
+    new ticket linked to it."""
+    window = message.hints.reopen_within
+    return (
+        window is not None
+        and ticket.status == Status.SOLVED
+        and ticket.solved_at is not None
+        and ticket.solved_at < now - window
+    )
+
+
 def sender_address_on(ticket: Ticket, identity: CustomerIdentity) -> str:
     """The address a message came from, kept when it is not the ticket customer's own."""
     return identity.value if identity.customer_id != ticket.customer_id else ""
@@ -216,7 +228,9 @@ def _ingest(message: NormalizedMessage, group: Group | None) -> IngestResult:
     now = message.received_at or timezone.now()
     ticket, linked = find_thread(message, customer, identity.value)
     follow_up_of = linked
-    if ticket is not None and ticket.status == Status.CLOSED:
+    if ticket is not None and (
+        ticket.status == Status.CLOSED or too_late_to_reopen(ticket, message, now)
+    ):
         follow_up_of, ticket = ticket, None
 
     text, attachments = text_and_attachments(message)

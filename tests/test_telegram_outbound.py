@@ -1,0 +1,103 @@
+"""The agent's reply to a Telegram ticket reaches the chat it came from, escaped and split."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from channels_inbound.models import OutboundDelivery
+from channels_inbound.telegram.sender import LIMIT, chunks
+from tests.helpers_telegram import IRINA, make_bot, post, text_update
+from tickets.models import DeliveryStatus, Direction, Ticket
+
+
+@pytest.fixture
+def bot(support, fake_telegram):
+    return make_bot(fake_telegram, support)
+
+
+@pytest.fixture
+def ticket(client, bot, fake_telegram, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, bot, text_update("Где мой заказ?"))
+    fake_telegram.calls.clear()
+    return Ticket.objects.get()
+
+
+def reply(api, agent, ticket, django_capture_on_commit_callbacks, **data):
+    with django_capture_on_commit_callbacks(execute=True):
+        return api(agent).post(f"/api/v1/tickets/{ticket.number}/reply/", data,
+                               format="multipart")  # fmt: skip
+
+
+def test_the_agents_reply_goes_to_the_chat_escaped(
+    api, agent, ticket, fake_telegram, django_capture_on_commit_callbacks
+):
+    response = reply(api, agent, ticket, django_capture_on_commit_callbacks,
+                     text="Заказ <4821> & уже в пути")  # fmt: skip
+
+    assert response.status_code == 201, response.content
+    [sent] = fake_telegram.sent()
+    assert sent == {"chat_id": IRINA["id"], "parse_mode": "HTML",
+                    "text": "Заказ &lt;4821&gt; &amp; уже в пути"}  # fmt: skip
+    message = ticket.messages.filter(direction=Direction.OUT, is_auto_generated=False).get()
+    assert message.delivery_status == DeliveryStatus.SENT
+
+
+def test_a_long_reply_is_split_at_telegrams_limit(
+    api, agent, ticket, fake_telegram, django_capture_on_commit_callbacks
+):
+    text = "\n".join(f"Строка {i} <b>&" for i in range(800))
+
+    reply(api, agent, ticket, django_capture_on_commit_callbacks, text=text)
+
+    pieces = [m["text"] for m in fake_telegram.sent()]
+    assert len(pieces) > 1 and all(len(p) <= LIMIT for p in pieces)
+    unescaped = "\n".join(pieces).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    assert unescaped == text
+    delivery = OutboundDelivery.objects.get(message__is_auto_generated=False)
+    assert delivery.provider_message_id.count(",") == len(pieces) - 1
+
+
+def test_a_retry_after_a_failure_mid_way_sends_only_the_rest(
+    api, agent, ticket, fake_telegram, django_capture_on_commit_callbacks
+):
+    from channels_inbound import outbox
+
+    text = "слово " * 1500
+    pieces = chunks(text)
+    assert len(pieces) == 3
+    fake_telegram.fail("sendMessage", 500, "Internal Server Error", after=1)
+    fake_telegram.next_message_id = 100
+    reply(api, agent, ticket, django_capture_on_commit_callbacks, text=text)
+    delivery = OutboundDelivery.objects.get(message__is_auto_generated=False)
+    assert delivery.status == "retry" and delivery.provider_message_id == "101"
+
+    OutboundDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=delivery.created_at)
+    assert outbox.deliver(delivery_id=delivery.pk) == "sent"
+
+    # The first piece once; the second failed, then went with the third.
+    assert [m["text"] for m in fake_telegram.sent()] == [pieces[0], pieces[1], *pieces[1:]]
+    delivery.refresh_from_db()
+    assert delivery.provider_message_id == "101,102,103"
+
+
+def test_chunks_cut_at_line_breaks_and_keep_every_character():
+    text = ("а" * 3000 + "\n") * 3
+    pieces = chunks(text)
+    assert pieces == ["а" * 3000] * 3
+    assert chunks("<" * 5000) == ["<" * 1024] * 4 + ["<" * 904]
+
+
+def test_a_reply_with_files_fails_visibly_until_media_is_sent(
+    api, agent, ticket, fake_telegram, django_capture_on_commit_callbacks
+):
+    upload = SimpleUploadedFile("label.png", b"\x89PNG", content_type="image/png")
+
+    reply(api, agent, ticket, django_capture_on_commit_callbacks, text="См. файл",
+          attachments=[upload])  # fmt: skip
+
+    message = ticket.messages.filter(direction=Direction.OUT, is_auto_generated=False).get()
+    assert message.delivery_status == DeliveryStatus.FAILED
+    assert "Files cannot be sent to Telegram yet" in message.delivery_error
+    assert fake_telegram.sent() == []
