@@ -5,6 +5,8 @@ JSON (`{"ok": true, "result": ...}` or `{"ok": false, "error_code", "description
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import threading
 import time
@@ -88,6 +90,22 @@ class FakeBotApi:
                    "chat": {"id": params["chat_id"], "type": "private"},
                    "text": params["text"]})  # fmt: skip
 
+    def _sent_file(self, params, field):
+        upload = params.get(field)
+        if "chat_id" not in params or not isinstance(upload, dict) or not upload["content"]:
+            return error(400, f"Bad Request: there is no {field} in the request")
+        self.next_message_id += 1
+        return ok({"message_id": self.next_message_id, "date": int(time.time()),
+                   "chat": {"id": params["chat_id"], "type": "private"},
+                   field: {"file_id": f"sent-{self.next_message_id}",
+                           "file_size": len(upload["content"])}})  # fmt: skip
+
+    def do_sendPhoto(self, params):
+        return self._sent_file(params, "photo")
+
+    def do_sendDocument(self, params):
+        return self._sent_file(params, "document")
+
     def do_answerCallbackQuery(self, params):
         return ok(True)
 
@@ -96,6 +114,24 @@ class FakeBotApi:
             if file_path == path:
                 return content
         return None
+
+
+def form_data(content_type: str, body: bytes) -> dict[str, Any]:
+    """Fields of a multipart/form-data body; a file as {"name", "content_type", "content"}."""
+    parsed = email.message_from_bytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body, policy=email.policy.HTTP
+    )
+    fields: dict[str, Any] = {}
+    for part in parsed.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        content = part.get_payload(decode=True)
+        if part.get_filename() is not None:
+            fields[name] = {"name": part.get_filename(), "content": content,
+                            "content_type": part.get_content_type()}  # fmt: skip
+        else:
+            value = content.decode()
+            fields[name] = int(value) if value.lstrip("-").isdigit() else value
+    return fields
 
 
 def ok(result: Any) -> tuple[int, dict[str, Any]]:
@@ -123,8 +159,11 @@ def _handler(api: FakeBotApi):
             params = dict(urllib.parse.parse_qsl(url.query))
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            if body and self.headers.get("Content-Type", "").startswith("application/json"):
+            content_type = self.headers.get("Content-Type", "")
+            if body and content_type.startswith("application/json"):
                 params.update(json.loads(body))
+            elif body and content_type.startswith("multipart/form-data"):
+                params.update(form_data(content_type, body))
             elif body:
                 params.update(urllib.parse.parse_qsl(body.decode()))
             return params

@@ -89,15 +89,37 @@ def test_chunks_cut_at_line_breaks_and_keep_every_character():
     assert chunks("<" * 5000) == ["<" * 1024] * 4 + ["<" * 904]
 
 
-def test_a_reply_with_files_fails_visibly_until_media_is_sent(
+def test_a_reply_with_files_sends_the_text_then_each_file(
     api, agent, ticket, fake_telegram, django_capture_on_commit_callbacks
 ):
-    upload = SimpleUploadedFile("label.png", b"\x89PNG", content_type="image/png")
+    photo = SimpleUploadedFile("этикетка.png", b"\x89PNG label", content_type="image/png")
+    pdf = SimpleUploadedFile("Счёт №15.pdf", b"%PDF-1.7 invoice", content_type="application/pdf")
 
-    reply(api, agent, ticket, django_capture_on_commit_callbacks, text="См. файл",
-          attachments=[upload])  # fmt: skip
+    reply(api, agent, ticket, django_capture_on_commit_callbacks, text="См. файлы",
+          attachments=[photo, pdf])  # fmt: skip
+
+    assert [name for name, _ in fake_telegram.calls] == ["sendMessage", "sendPhoto", "sendDocument"]
+    [sent_photo], [sent_pdf] = fake_telegram.sent("sendPhoto"), fake_telegram.sent("sendDocument")
+    assert sent_photo["chat_id"] == sent_pdf["chat_id"] == IRINA["id"]
+    assert sent_photo["photo"] == {"name": "этикетка.png", "content": b"\x89PNG label",
+                                   "content_type": "image/png"}  # fmt: skip
+    assert sent_pdf["document"]["name"] == "Счёт №15.pdf"
+    assert sent_pdf["document"]["content"] == b"%PDF-1.7 invoice"
+    message = ticket.messages.filter(direction=Direction.OUT, is_auto_generated=False).get()
+    assert message.delivery_status == DeliveryStatus.SENT
+    delivery = OutboundDelivery.objects.get(message=message)
+    assert delivery.provider_message_id == "9002,9003,9004"
+
+
+def test_a_file_telegram_refuses_fails_the_delivery_with_telegrams_words(
+    api, agent, ticket, fake_telegram, django_capture_on_commit_callbacks
+):
+    fake_telegram.fail("sendDocument", 400, "Bad Request: file must be non-empty")
+    pdf = SimpleUploadedFile("a.pdf", b"%PDF", content_type="application/pdf")
+
+    reply(api, agent, ticket, django_capture_on_commit_callbacks, text="Файл",
+          attachments=[pdf])  # fmt: skip
 
     message = ticket.messages.filter(direction=Direction.OUT, is_auto_generated=False).get()
     assert message.delivery_status == DeliveryStatus.FAILED
-    assert "Files cannot be sent to Telegram yet" in message.delivery_error
-    assert fake_telegram.sent() == []
+    assert "file must be non-empty" in message.delivery_error

@@ -4,15 +4,45 @@ base URL of the settings."""
 from __future__ import annotations
 
 import json
+import secrets
 import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 
 # getFile serves files up to this size; larger ones cannot be downloaded by a bot.
 GET_FILE_LIMIT = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Upload:
+    field: str
+    name: str
+    content_type: str
+    content: bytes
+
+
+def multipart(params: dict[str, Any], upload: Upload) -> tuple[bytes, str]:
+    boundary = "----helpdesk" + secrets.token_hex(16)
+    parts = []
+    for key, value in params.items():
+        text = value if isinstance(value, str) else json.dumps(value)
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n'
+                     f"{text}\r\n".encode())  # fmt: skip
+    plain = "".join(c for c in upload.name if c not in '"\\\r\n') or "file"
+    quoted = urllib.parse.quote(upload.name)
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{upload.field}"; '
+        f"filename=\"{plain}\"; filename*=UTF-8''{quoted}\r\n"
+        f"Content-Type: {upload.content_type}\r\n\r\n".encode()
+        + upload.content
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 class TelegramError(Exception):
@@ -35,13 +65,17 @@ class BotApi:
         self.token = token
         self.base = settings.TELEGRAM_API_BASE_URL.rstrip("/")
 
-    def call(self, method: str, **params: Any) -> Any:
-        """The method's `result`, or TelegramError."""
-        body = json.dumps(params).encode()
+    def call(self, method: str, *, upload: Upload | None = None, **params: Any) -> Any:
+        """The method's `result`, or TelegramError. With `upload`, the parameters and the
+        file go as multipart/form-data (sendPhoto, sendDocument)."""
+        if upload is None:
+            body, content_type = json.dumps(params).encode(), "application/json"
+        else:
+            body, content_type = multipart(params, upload)
         request = urllib.request.Request(  # noqa: S310 - the base URL is an https setting
             f"{self.base}/bot{self.token}/{method}",
             data=body,
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": content_type},
         )
         try:
             with urllib.request.urlopen(  # noqa: S310

@@ -1,5 +1,6 @@
 """Telegram out: a reply (or the acknowledgement) goes to the chat the ticket came from,
-through the bot that chat belongs to; text in HTML mode, escaped, split at 4096 characters.
+through the bot that chat belongs to; text in HTML mode, escaped, split at 4096 characters,
+then each file (sendPhoto for images, sendDocument for the rest).
 
 Failures are mapped to the outbox's two kinds: 429 waits Telegram's retry_after, 5xx and the
 network retry with backoff; 403 (the customer blocked the bot) fails the delivery and marks
@@ -11,6 +12,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
+from channels_inbound import customer_output
 from channels_inbound.adapters.base import (
     PermanentDeliveryError,
     ProviderResult,
@@ -18,9 +20,9 @@ from channels_inbound.adapters.base import (
 )
 from channels_inbound.models import OutboundDelivery
 from channels_inbound.models_telegram import TelegramBot, TelegramChat
-from channels_inbound.telegram.api import BotApi, TelegramError
+from channels_inbound.telegram.api import BotApi, TelegramError, Upload
 from channels_inbound.telegram.receiver import message_external_id
-from tickets.models import Channel, CustomerIdentity, IdentityKind, Message
+from tickets.models import Attachment, Channel, CustomerIdentity, IdentityKind, Message
 
 LIMIT = 4096
 
@@ -52,22 +54,49 @@ def chunks(text: str, limit: int = LIMIT) -> list[str]:
     return pieces
 
 
-def send_chunks(*, bot_id: int, chat_id: int, text: str, already: Sequence[str] = ()) -> list[str]:
-    """Send the pieces not sent yet; the ids of all sent. TelegramError on a failure, with
-    the ids sent so far on it (`sent`)."""
+# Telegram shows these as photos (up to 10 MB); other files go as documents.
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+PHOTO_LIMIT = 10 * 1024 * 1024
+
+
+def send_chunks(
+    *,
+    bot_id: int,
+    chat_id: int,
+    text: str,
+    files: Sequence[Attachment] = (),
+    already: Sequence[str] = (),
+) -> list[str]:
+    """Send the text's pieces, then each file, skipping the steps sent before (`already`: their
+    message ids). Returns the ids of all steps. TelegramError on a failure, with the ids sent
+    so far on it (`sent`)."""
     bot = TelegramBot.objects.filter(pk=bot_id, is_active=True).first()
     if bot is None:
         raise TelegramError(400, "The Telegram bot of this chat is switched off or deleted.")
     api, sent = BotApi(bot.token), list(already)
-    for piece in chunks(text)[len(sent) :]:
+    steps = [("text", piece) for piece in chunks(text)] + [("file", f) for f in files]
+    for kind, item in steps[len(sent) :]:
         try:
-            result = api.call("sendMessage", chat_id=chat_id, parse_mode="HTML",
-                              text=html.escape(piece, quote=False))  # fmt: skip
+            if kind == "text":
+                result = api.call("sendMessage", chat_id=chat_id, parse_mode="HTML",
+                                  text=html.escape(item, quote=False))  # fmt: skip
+            else:
+                result = send_file(api, chat_id, item)
         except TelegramError as error:
             error.sent = sent
             raise
         sent.append(str(result.get("message_id", "")))
     return sent
+
+
+def send_file(api: BotApi, chat_id: int, attachment: Attachment) -> dict:
+    with attachment.file.open("rb") as f:
+        content = f.read()
+    as_photo = attachment.content_type in PHOTO_TYPES and len(content) <= PHOTO_LIMIT
+    method, field = ("sendPhoto", "photo") if as_photo else ("sendDocument", "document")
+    upload = Upload(field, attachment.name, attachment.content_type or "application/octet-stream",
+                    content)  # fmt: skip
+    return api.call(method, upload=upload, chat_id=chat_id)
 
 
 def chat_for(delivery: OutboundDelivery) -> TelegramChat | None:
@@ -92,10 +121,6 @@ class TelegramSender:
 
     def send(self, delivery: OutboundDelivery) -> ProviderResult:
         message = delivery.message
-        if message.attachments.exists():
-            raise PermanentDeliveryError(
-                "Files cannot be sent to Telegram yet: send the text without them."
-            )
         chat = chat_for(delivery)
         if chat is None:
             raise PermanentDeliveryError(
@@ -103,8 +128,9 @@ class TelegramSender:
             )
         already = [i for i in delivery.provider_message_id.split(",") if i]
         try:
+            files = customer_output.public_attachments([message])[message.pk]
             sent = send_chunks(bot_id=chat.bot_id, chat_id=chat.chat_id, text=message.text,
-                               already=already)  # fmt: skip
+                               files=files, already=already)  # fmt: skip
         except TelegramError as error:
             raise self._mapped(delivery, chat, error) from None
         if sent and not message.external_id:
