@@ -233,3 +233,59 @@ def test_updates_are_processed_by_the_inbox_drainers_after_commit(
     assert statuses == ["done", "ignored", "done"]
     ticket = Ticket.objects.get()
     assert ticket.messages.filter(direction=Direction.IN).count() == 2  # the voice note joined
+
+
+def test_an_edited_message_updates_the_stored_text_marked_and_keeps_its_file(
+    client, bot, fake_telegram
+):
+    document = corpus_file("doc-document.json")
+    fake_telegram.add_file(json.loads(document)["message"]["document"]["file_id"], b"%PDF")
+    post(client, bot, document)
+    inbox.process(event_id=InboundEvent.objects.get().pk)
+    # The official samples all carry update_id 10000: the edit gets an id of its own here.
+    edit = json.loads(corpus_file("doc-edited-message.json"))
+    edit["update_id"] = 10001
+
+    post(client, bot, json.dumps(edit).encode())
+    event = InboundEvent.objects.get(external_key=f"{bot.pk}:10001")
+
+    assert inbox.process(event_id=event.pk) == "ignored"
+    message = Message.objects.get(direction=Direction.IN)
+    assert message.text == "Edited text\n[edited]"
+    assert message.attachments.get().name == "Testfile.pdf"
+    edit["update_id"], edit["edited_message"]["text"] = 10002, "Edited again"
+    post(client, bot, json.dumps(edit).encode())
+    inbox.process(event_id=InboundEvent.objects.get(external_key=f"{bot.pk}:10002").pk)
+    assert Message.objects.get(direction=Direction.IN).text == "Edited again\n[edited]"
+
+
+def test_an_edit_keeps_the_note_of_a_file_that_could_not_be_fetched(client, bot):
+    update = json.loads(corpus_file("document-cyrillic-filename.json"))
+    update["message"]["document"]["file_size"] = 25 * 1024 * 1024
+    post(client, bot, json.dumps(update).encode())
+    inbox.process(event_id=InboundEvent.objects.get().pk)
+    changed = {**update["message"], "caption": "Акт сверки, исправленный", "edit_date": 1718006999}
+    edit = {"update_id": update["update_id"] + 1, "edited_message": changed}
+
+    post(client, bot, json.dumps(edit).encode())
+    inbox.process(event_id=InboundEvent.objects.order_by("-id").first().pk)
+
+    lines = Message.objects.get(direction=Direction.IN).text.splitlines()
+    assert lines[0] == "Акт сверки, исправленный" and lines[-1] == "[edited]"
+    assert "is too large to fetch" in lines[1]
+
+
+def test_an_edit_of_a_message_we_never_got_changes_nothing(client, bot):
+    post(client, bot, corpus_file("doc-edited-message.json"))
+
+    assert inbox.process(event_id=InboundEvent.objects.get().pk) == "ignored"
+    assert not Message.objects.exists()
+
+
+def test_a_reply_shows_what_it_answers(client, bot):
+    post(client, bot, corpus_file("reply-to-bot-message.json"))
+    inbox.process(event_id=InboundEvent.objects.get().pk)
+
+    text = Message.objects.get(direction=Direction.IN).text
+    assert text.startswith("[In reply to: ") and text.splitlines()[1] == RECORDS[
+        "reply-to-bot-message.json"]["text_or_caption"]  # fmt: skip

@@ -12,7 +12,8 @@ from channels_inbound.autoreply import guess_language
 from channels_inbound.models_telegram import TelegramBot
 from channels_inbound.telegram import conversation, updates
 from channels_inbound.telegram.api import GET_FILE_LIMIT, BotApi, TelegramError
-from tickets.models import Channel, CustomerIdentity, Group, IdentityKind
+from tickets.models import Channel, CustomerIdentity, Group, IdentityKind, Message
+from tickets.services.ingest import message_edited_by_customer
 from tickets.types import InboundAttachment, NormalizedMessage, ThreadHints
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,8 @@ class TelegramReceiver:
             return message_of(bot, update["message"])
         if isinstance(update.get("my_chat_member"), dict):
             member_changed(update["my_chat_member"])
+        if isinstance(update.get("edited_message"), dict):
+            edited(bot, update["edited_message"])
         # Channel posts, callback queries, edits and the rest carry no new customer message.
         return None
 
@@ -90,9 +93,24 @@ def member_changed(change: dict[str, Any]) -> None:
     )
 
 
+def edited(bot: TelegramBot, message: dict[str, Any]) -> None:
+    """The customer edited a message we have: its text is replaced, marked as edited; its
+    files stay (and the notes about files that could not be fetched)."""
+    chat = message.get("chat") or {}
+    if chat.get("id") is None or message.get("message_id") is None:
+        return
+    external_id = message_external_id(bot.pk, chat["id"], message["message_id"])
+    stored = Message.objects.filter(channel=Channel.TELEGRAM, external_id=external_id).first()
+    if stored is None:
+        return  # an edit of a message we never received (or a group message not for us)
+    notes = [line for line in stored.text.splitlines() if updates.is_file_note(line)]
+    lines = [*updates.body_lines(message), *notes, updates.EDITED_MARK]
+    message_edited_by_customer(message=stored, text="\n".join(lines))
+
+
 def message_of(bot: TelegramBot, message: dict[str, Any]) -> NormalizedMessage | None:
     chat = message.get("chat") or {}
-    if not isinstance(chat["id"], int):
+    if not isinstance(chat.get("id"), int):
         raise ParseError("The message has no chat id, so there is no chat to answer in.")
     sender = updates.sender_of(message.get("from"))
     if chat.get("type") not in CHATS or sender is None or (message.get("from") or {}).get("is_bot"):
@@ -105,17 +123,9 @@ def message_of(bot: TelegramBot, message: dict[str, Any]) -> NormalizedMessage |
         if command[0] == "/start":
             conversation.greet(bot=bot, chat_id=chat["id"], language=sender.language)
         return None
-    lines = []
-    origin = updates.forwarded_from(message)
-    if origin:
-        lines.append(f"[Forwarded from {origin}]")
     text = updates.text_of(message)
-    if text:
-        lines.append(text)
-    lines += updates.described(message)
     attachments, notes = fetch_files(bot, updates.files_of(message))
-    lines += notes
-    body = "\n".join(lines)
+    body = "\n".join(updates.body_lines(message) + notes)
     reply = message.get("reply_to_message") or {}
     replied = (
         (message_external_id(bot.pk, chat["id"], reply["message_id"]),)
@@ -162,10 +172,10 @@ def fetch_files(
             if "too big" in error.description:
                 notes.append(too_large(ref, ref.size))
                 continue
-            notes.append(f"[{ref.name} could not be fetched: {error.description}]")
+            notes.append(f"[{ref.name} {updates.NOT_FETCHED}: {error.description}]")
             continue
         except (KeyError, TypeError, AttributeError):
-            notes.append(f"[{ref.name} could not be fetched: Telegram gave no file path]")
+            notes.append(f"[{ref.name} {updates.NOT_FETCHED}: Telegram gave no file path]")
             continue
         if len(content) > GET_FILE_LIMIT:
             notes.append(too_large(ref, len(content)))
@@ -176,7 +186,7 @@ def fetch_files(
 
 def too_large(ref: updates.FileRef, size: int | None) -> str:
     megabytes = f" ({size / 1024 / 1024:.1f} MB)" if size else ""
-    return f"[{ref.name}{megabytes} is too large to fetch: bots can download files up to 20 MB]"
+    return f"[{ref.name}{megabytes} {updates.TOO_LARGE}: bots can download files up to 20 MB]"
 
 
 def decode(body: bytes) -> dict[str, Any] | None:

@@ -9,6 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+# Marks in a stored message's text: an edit, and files that are not on it.
+EDITED_MARK = "[edited]"
+NOT_FETCHED = "could not be fetched"
+TOO_LARGE = "is too large to fetch"
+
+
+def is_file_note(line: str) -> bool:
+    return (
+        line.startswith("[") and line.endswith("]") and (NOT_FETCHED in line or TOO_LARGE in line)
+    )
+
 
 @dataclass(frozen=True)
 class FileRef:
@@ -114,6 +125,23 @@ def forwarded_from(message: dict[str, Any]) -> str:
         chat = message["forward_from_chat"]
         return str(chat.get("title") or chat.get("username") or "?")
     return ""
+
+
+def body_lines(message: dict[str, Any]) -> list[str]:
+    """The message as the agent reads it, without its files: where a forward came from, what
+    it answers, the text or caption, a contact or a location."""
+    lines = []
+    origin = forwarded_from(message)
+    if origin:
+        lines.append(f"[Forwarded from {origin}]")
+    reply = message.get("reply_to_message")
+    if isinstance(reply, dict) and text_of(reply):
+        quoted = " ".join(text_of(reply).split())
+        lines.append(f"[In reply to: {quoted[:97] + '…' if len(quoted) > 100 else quoted}]")
+    text = text_of(message)
+    if text:
+        lines.append(text)
+    return lines + described(message)
 
 
 def described(message: dict[str, Any]) -> list[str]:

@@ -318,3 +318,15 @@ def ticket_ingest(*, message: NormalizedMessage, group: Group | None = None) -> 
         if existing is None:
             raise
         return existing
+
+
+@transaction.atomic
+def message_edited_by_customer(*, message: Message, text: str) -> Message:
+    """A messenger lets the customer edit what they sent: the stored text follows (the
+    channel marks it as edited), files stay; open ticket pages update at once."""
+    message = Message.objects.select_for_update().select_related("ticket").get(pk=message.pk)
+    if message.text != text:
+        message.text = text
+        message.save(update_fields=["text"])
+        ticket_realtime.message_updated(message, message.ticket)
+    return message
