@@ -56,6 +56,15 @@ class TelegramBot(models.Model):
         help_text=_("Sent when a message opens a new ticket; {{ number }} is its number."),
     )  # fmt: skip
     is_active = models.BooleanField(_("active"), default=True)
+    use_polling = models.BooleanField(
+        _("fetch updates by polling"), default=True,
+        help_text=_("For a desk without a public HTTPS address. Setting the webhook turns it "
+                    "off; deleting the webhook turns it on."),
+    )  # fmt: skip
+    # The next update to ask getUpdates for: everything before it is stored in the inbox.
+    update_offset = models.BigIntegerField(_("next update id"), default=0, editable=False)
+    last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True, editable=False)
+    last_error = models.TextField(_("last error"), blank=True, editable=False)
 
     class Meta:
         verbose_name = _("Telegram bot")

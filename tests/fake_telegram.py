@@ -8,6 +8,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import re
 import threading
 import time
 import urllib.parse
@@ -34,6 +35,11 @@ class FakeBotApi:
     failures: dict[str, list[Failure | None]] = field(default_factory=dict)
     next_message_id: int = 9000
     url: str = ""
+    # The webhook as set (url, secret_token), and the updates Telegram keeps for getUpdates:
+    # those before the last `offset` asked for are confirmed and gone, as at Telegram.
+    webhook: dict[str, Any] = field(default_factory=dict)
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_file(self, file_id: str, content: bytes, *, size: int | None = None) -> None:
         """A file getFile knows; `size` larger than 20 MB makes it one getFile refuses."""
@@ -105,6 +111,38 @@ class FakeBotApi:
 
     def do_sendDocument(self, params):
         return self._sent_file(params, "document")
+
+    def do_setWebhook(self, params):
+        url, secret = str(params.get("url", "")), params.get("secret_token")
+        if not url.startswith("https://"):
+            return error(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            return error(400, "Bad Request: secret token contains unallowed characters")
+        self.webhook = {"url": url, "secret_token": secret,
+                        "allowed_updates": params.get("allowed_updates")}  # fmt: skip
+        return ok(True)
+
+    def do_deleteWebhook(self, params):
+        self.webhook = {}
+        return ok(True)
+
+    def do_getWebhookInfo(self, params):
+        info = {"url": self.webhook.get("url", ""), "has_custom_certificate": False,
+                "pending_update_count": len(self.pending)}  # fmt: skip
+        if self.webhook.get("last_error_message"):
+            info["last_error_date"] = self.webhook["last_error_date"]
+            info["last_error_message"] = self.webhook["last_error_message"]
+        return ok(info)
+
+    def do_getUpdates(self, params):
+        if self.webhook.get("url"):
+            return error(409, "Conflict: can't use getUpdates method while webhook is active; "
+                              "use deleteWebhook to delete the webhook first")  # fmt: skip
+        offset, limit = int(params.get("offset") or 0), int(params.get("limit") or 100)
+        with self.lock:
+            if offset:
+                self.pending = [u for u in self.pending if u["update_id"] >= offset]
+            return ok(self.pending[:limit])
 
     def do_answerCallbackQuery(self, params):
         return ok(True)
