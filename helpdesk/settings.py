@@ -229,6 +229,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "channels_inbound.tasks.sweep_outbox",
         "schedule": 60.0,
     },
+    "telegram-poll": {
+        "task": "channels_inbound.tasks.poll_telegram_bots",
+        "schedule": float(env.float("TELEGRAM_POLL_SECONDS", default=2)),
+    },
 }
 
 # --- REST API ----------------------------------------------------------------------------------

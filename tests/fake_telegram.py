@@ -40,6 +40,9 @@ class FakeBotApi:
     webhook: dict[str, Any] = field(default_factory=dict)
     pending: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    updates_delay: float = 0.0
+    # Called once an answer to getUpdates is on its way: a test kills the poller there.
+    after_updates: Any = None
 
     def add_file(self, file_id: str, content: bytes, *, size: int | None = None) -> None:
         """A file getFile knows; `size` larger than 20 MB makes it one getFile refuses."""
@@ -139,10 +142,17 @@ class FakeBotApi:
             return error(409, "Conflict: can't use getUpdates method while webhook is active; "
                               "use deleteWebhook to delete the webhook first")  # fmt: skip
         offset, limit = int(params.get("offset") or 0), int(params.get("limit") or 100)
-        with self.lock:
-            if offset:
-                self.pending = [u for u in self.pending if u["update_id"] >= offset]
-            return ok(self.pending[:limit])
+        deadline = time.monotonic() + min(float(params.get("timeout") or 0), 5)
+        while True:
+            with self.lock:
+                if offset:
+                    self.pending = [u for u in self.pending if u["update_id"] >= offset]
+                if self.pending or time.monotonic() >= deadline:
+                    answer = self.pending[:limit]
+                    break
+            time.sleep(0.02)
+        time.sleep(self.updates_delay)  # a slow answer: time for a poller to die mid-request
+        return ok(answer)
 
     def do_answerCallbackQuery(self, params):
         return ok(True)
@@ -223,6 +233,9 @@ def _handler(api: FakeBotApi):
             else:
                 status, answer = api.answer(method, params)
             self._send(status, json.dumps(answer, ensure_ascii=False).encode())
+            if method == "getUpdates" and api.after_updates is not None:
+                self.wfile.flush()
+                api.after_updates(answer.get("result") or [])
 
         do_GET = do_POST = _route  # noqa: N815
 

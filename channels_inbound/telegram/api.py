@@ -78,9 +78,9 @@ class BotApi:
             headers={"Content-Type": content_type},
         )
         try:
-            with urllib.request.urlopen(  # noqa: S310
-                request, timeout=settings.TELEGRAM_API_TIMEOUT_SECONDS
-            ) as response:
+            # A long poll (getUpdates with a timeout) may take that long before it answers.
+            wait = settings.TELEGRAM_API_TIMEOUT_SECONDS + float(params.get("timeout") or 0)
+            with urllib.request.urlopen(request, timeout=wait) as response:  # noqa: S310
                 answer = json.loads(response.read())
         except urllib.error.HTTPError as error:
             answer = _error_answer(error)

@@ -33,6 +33,15 @@ def check_secret(bot: TelegramBot | None, given: str | None) -> None:
         raise Forbidden(_("Unknown bot or wrong secret."))
 
 
+def store(*, bot_id: int, update: dict) -> inbox.Received:
+    """An update (with its update_id) into the inbox: one row per bot and update id, however
+    it came (webhook or polling) and however often."""
+    payload = {"bot": bot_id, "update": update}
+    return inbox.receive(
+        channel=Channel.TELEGRAM, external_key=f"{bot_id}:{update['update_id']}", payload=payload
+    )
+
+
 def receive_update(*, bot_id: int, secret: str | None, body: bytes) -> inbox.Received:
     """Store one webhook body. An update that cannot be read is kept too, with a key of its
     content, so an admin sees it failed; Telegram gets its 200 and moves on."""
@@ -43,9 +52,8 @@ def receive_update(*, bot_id: int, secret: str | None, body: bytes) -> inbox.Rec
     # PostgreSQL keeps no NUL character in JSON: such a body is kept as text without them.
     update = None if b"\x00" in body or b"\\u0000" in body else decode(body)
     if update is not None and isinstance(update.get("update_id"), int):
-        key, payload = f"{bot.pk}:{update['update_id']}", {"bot": bot.pk, "update": update}
-    else:
-        key = "sha256:" + hashlib.sha256(body).hexdigest()
-        text = body.decode("utf-8", errors="replace").replace("\x00", "")
-        payload = {"bot": bot.pk, "update": update} if update else {"bot": bot.pk, "body": text}
+        return store(bot_id=bot.pk, update=update)
+    key = "sha256:" + hashlib.sha256(body).hexdigest()
+    text = body.decode("utf-8", errors="replace").replace("\x00", "")
+    payload = {"bot": bot.pk, "update": update} if update else {"bot": bot.pk, "body": text}
     return inbox.receive(channel=Channel.TELEGRAM, external_key=key, payload=payload)
