@@ -148,3 +148,44 @@ def test_telegram_down_retries_with_backoff(bot, fake_telegram, send):
     delivery = OutboundDelivery.objects.get()
     assert delivery.status == "retry"
     assert (delivery.next_attempt_at - before).total_seconds() >= 30
+
+
+@pytest.mark.parametrize(
+    ("user", "heading", "line"),
+    [(IRINA, "Ваши открытые обращения:", "№{n} Не приходит код — Мы работаем над вашим обращением"),
+     (JOHN, "Your open requests:", "#{n} Не приходит код — We are working on it")],
+)  # fmt: skip
+def test_status_lists_the_customers_open_tickets_in_plain_words(
+    bot, fake_telegram, send, user, heading, line
+):
+    send(bot, text_update("Не приходит код", user=user))
+    ticket = Ticket.objects.get()
+    Ticket.objects.filter(pk=ticket.pk).update(status=Status.OPEN)
+    fake_telegram.calls.clear()
+
+    send(bot, text_update("/status", user=user))
+
+    [sent] = fake_telegram.sent()
+    assert sent["chat_id"] == user["id"]
+    assert sent["text"].splitlines() == [heading, line.format(n=ticket.number)]
+    assert Ticket.objects.count() == 1 and ticket.messages.count() == 2  # no new content
+
+
+def test_status_with_nothing_open_says_so(bot, fake_telegram, send):
+    send(bot, text_update("/status", user=JOHN))
+
+    assert fake_telegram.sent()[0]["text"].startswith("You have no open requests.")
+
+
+def test_a_button_press_is_answered(client, bot, fake_telegram, django_capture_on_commit_callbacks):
+    from channels_inbound.models import InboundEvent
+    from tests.test_telegram_webhook import corpus_file
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, bot, corpus_file("doc-callback-query.json"))
+
+    assert InboundEvent.objects.get().status == "ignored"
+    assert fake_telegram.sent("answerCallbackQuery") == [
+        {"callback_query_id": "4382bfdwdsb323b2d9"}
+    ]
+    assert not Ticket.objects.exists()

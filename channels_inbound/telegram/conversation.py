@@ -10,12 +10,16 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import transaction
 from django.template import Context, Template
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from channels_inbound import autoreply
 from channels_inbound.models_telegram import TelegramBot, TelegramChat
 from helpdesk.errors import ApplicationError
-from tickets.models import Ticket
+from tickets.models import CustomerIdentity, IdentityKind, Ticket
 from tickets.services import ticket_auto_reply
+
+MAX_LISTED = 10
 
 if TYPE_CHECKING:
     from tickets.services.ingest import IngestResult
@@ -86,3 +90,46 @@ def greet(*, bot: TelegramBot, chat_id: int, language: str) -> None:
     language = language_of(language)
     text = render(bot.greeting_ru if language == "ru" else bot.greeting_en)
     transaction.on_commit(lambda: send_text.delay(bot.pk, chat_id, text))
+
+
+OPEN_STATUSES = ("new", "open", "pending", "on_hold")
+
+
+def status_report(*, bot: TelegramBot, chat_id: int, user_id: str, language: str) -> None:
+    """/status: the customer's open tickets with their numbers and what each status means,
+    in plain words (nothing internal: number, the customer's subject, the status word)."""
+    from channels_inbound.customer_output import STATUS_WORDS
+    from channels_inbound.telegram.tasks import send_text
+
+    identity = CustomerIdentity.objects.filter(kind=IdentityKind.TELEGRAM, value=user_id).first()
+    tickets = []
+    if identity is not None:
+        tickets = list(
+            Ticket.objects.filter(
+                customer_id=identity.customer_id,
+                status__in=OPEN_STATUSES,
+                merged_into__isnull=True,
+            )
+            .order_by("number")
+            .values_list("number", "subject", "status")[:MAX_LISTED]
+        )
+    with translation.override(language_of(language)):
+        if tickets:
+            lines = [_("Your open requests:")] + [
+                _("#%(number)s %(subject)s — %(status)s")
+                % {"number": number, "subject": subject, "status": STATUS_WORDS[status]}
+                for number, subject, status in tickets
+            ]
+        else:
+            lines = [_("You have no open requests. Write here and we will open one.")]
+        text = "\n".join(str(line) for line in lines)
+    transaction.on_commit(lambda: send_text.delay(bot.pk, chat_id, text))
+
+
+def callback_answered(*, bot: TelegramBot, callback_id: str) -> None:
+    """A button press is answered at once, or the customer's button keeps spinning."""
+    from channels_inbound.telegram.tasks import call
+
+    transaction.on_commit(
+        lambda: call.delay(bot.pk, "answerCallbackQuery", {"callback_query_id": callback_id})
+    )

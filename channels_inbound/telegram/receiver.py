@@ -65,6 +65,9 @@ class TelegramReceiver:
             member_changed(update["my_chat_member"])
         if isinstance(update.get("edited_message"), dict):
             edited(bot, update["edited_message"])
+        callback = update.get("callback_query")
+        if isinstance(callback, dict) and callback.get("id"):
+            conversation.callback_answered(bot=bot, callback_id=str(callback["id"]))
         # Channel posts, callback queries, edits and the rest carry no new customer message.
         return None
 
@@ -122,6 +125,9 @@ def message_of(bot: TelegramBot, message: dict[str, Any]) -> NormalizedMessage |
         # Answered by the bot, not ticket content.
         if command[0] == "/start":
             conversation.greet(bot=bot, chat_id=chat["id"], language=sender.language)
+        elif command[0] == "/status":
+            conversation.status_report(bot=bot, chat_id=chat["id"], user_id=sender.id,
+                                       language=sender.language)  # fmt: skip
         return None
     text = updates.text_of(message)
     attachments, notes = fetch_files(bot, updates.files_of(message))
