@@ -206,7 +206,7 @@ def process_locked(event: InboundEvent, parsed: Parsed | None = None) -> str:
     # in its own words does it here, in the same transaction as the message.
     ingested = getattr(receiver, "ingested", None)
     if ingested is not None:
-        ingested(payload=event.payload, result=result)
+        ingested(payload=event.payload, result=result, message=normalized)
     if (
         result.ticket_created
         and not normalized.is_auto_generated

@@ -13,7 +13,7 @@ from channels_inbound.models_telegram import TelegramBot
 from channels_inbound.telegram import conversation, updates
 from channels_inbound.telegram.api import GET_FILE_LIMIT, BotApi, TelegramError
 from tickets.models import Channel, CustomerIdentity, Group, IdentityKind, Message
-from tickets.services.ingest import message_edited_by_customer
+from tickets.services.ingest import message_add_parts, message_edited_by_customer
 from tickets.types import InboundAttachment, NormalizedMessage, ThreadHints
 
 logger = logging.getLogger(__name__)
@@ -77,8 +77,11 @@ class TelegramReceiver:
         """The chat's ticket, read when the message is ingested (not when parsed)."""
         return conversation.with_thread(payload=payload, message=message)
 
-    def ingested(self, *, payload: dict[str, Any], result) -> None:
-        """After the message is on its ticket: the chat remembered, a new ticket acknowledged."""
+    def ingested(self, *, payload: dict[str, Any], result, message: NormalizedMessage) -> None:
+        """After the message is on its ticket: an album's later part added to it, the chat
+        remembered, a new ticket acknowledged."""
+        if result.duplicate and payload["update"]["message"].get("media_group_id"):
+            message_add_parts(message=result.message, incoming=message)
         conversation.ingested(payload=payload, result=result)
 
 
@@ -130,6 +133,7 @@ def message_of(bot: TelegramBot, message: dict[str, Any]) -> NormalizedMessage |
                                        language=sender.language)  # fmt: skip
         return None
     text = updates.text_of(message)
+    album = message.get("media_group_id")
     attachments, notes = fetch_files(bot, updates.files_of(message))
     body = "\n".join(updates.body_lines(message) + notes)
     reply = message.get("reply_to_message") or {}
@@ -145,7 +149,10 @@ def message_of(bot: TelegramBot, message: dict[str, Any]) -> NormalizedMessage |
         sender_name=sender.name,
         sender_display=sender.display,
         text=body,
-        external_id=message_external_id(bot.pk, chat["id"], message.get("message_id")),
+        # An album comes as one update per file: one message, known by the album's id.
+        external_id=message_external_id(
+            bot.pk, chat["id"], f"album:{album}" if album else message.get("message_id")
+        ),
         attachments=tuple(attachments),
         hints=ThreadHints(external_ids=replied),
         language=sender.language if sender.language in ("en", "ru") else guess_language(text),

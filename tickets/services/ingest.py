@@ -330,3 +330,17 @@ def message_edited_by_customer(*, message: Message, text: str) -> Message:
         message.save(update_fields=["text"])
         ticket_realtime.message_updated(message, message.ticket)
     return message
+
+
+@transaction.atomic
+def message_add_parts(*, message: Message, incoming: NormalizedMessage) -> Message:
+    """A message that arrives in parts (a messenger's album: one update per photo) is one
+    message: each later part's files (and text, if it brings any) are added to it."""
+    message = Message.objects.select_for_update().select_related("ticket").get(pk=message.pk)
+    text, attachments = text_and_attachments(incoming)
+    if text and text not in message.text:
+        message.text = f"{message.text}\n{text}" if message.text else text
+        message.save(update_fields=["text"])
+    attachment_service.store(message=message, attachments=attachments)
+    ticket_realtime.message_updated(message, message.ticket)
+    return message
