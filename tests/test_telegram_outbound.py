@@ -123,3 +123,38 @@ def test_a_file_telegram_refuses_fails_the_delivery_with_telegrams_words(
     message = ticket.messages.filter(direction=Direction.OUT, is_auto_generated=False).get()
     assert message.delivery_status == DeliveryStatus.FAILED
     assert "file must be non-empty" in message.delivery_error
+
+
+def test_an_agent_can_start_a_ticket_to_a_customer_who_wrote_to_the_bot(
+    agent, ticket, fake_telegram, django_capture_on_commit_callbacks
+):
+    from tickets import services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        created = services.ticket_create(
+            by=agent, customer=ticket.customer, subject="Возврат", channel="telegram",
+            text="Клиент просил вернуть деньги за заказ 4821",
+        )  # fmt: skip
+        services.ticket_reply(ticket=created.ticket, by=agent, text="Деньги вернули.")
+
+    assert fake_telegram.sent() == [{"chat_id": IRINA["id"], "parse_mode": "HTML",
+                                     "text": "Деньги вернули."}]  # fmt: skip
+
+
+def test_a_reply_to_someone_who_never_wrote_to_a_bot_fails_saying_why(
+    agent, support, fake_telegram, django_capture_on_commit_callbacks
+):
+    from tickets import services
+    from tickets.services import CustomerSpec
+
+    with django_capture_on_commit_callbacks(execute=True):
+        created = services.ticket_create(
+            by=agent, customer=CustomerSpec(kind="telegram", value="424242", name="Пётр"),
+            subject="Звонок", channel="telegram", text="Позвонил, попросил написать в Telegram",
+        )  # fmt: skip
+        message = services.ticket_reply(ticket=created.ticket, by=agent, text="Здравствуйте!")
+
+    message.refresh_from_db()
+    assert message.delivery_status == DeliveryStatus.FAILED
+    assert "never written to our Telegram bot" in message.delivery_error
+    assert fake_telegram.sent() == []
