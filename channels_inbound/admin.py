@@ -160,6 +160,7 @@ class TelegramBotForm(forms.ModelForm):
 class TelegramBotAdmin(admin.ModelAdmin):
     form = TelegramBotForm
     list_display = ("name", "username", "group", "is_active", "use_polling", "last_polled_at")
+    list_select_related = ("group",)
     list_filter = ("is_active", "use_polling")
     readonly_fields = ("webhook_path", "connection", "last_polled_at", "last_error")
     actions = ["set_webhook", "delete_webhook"]
