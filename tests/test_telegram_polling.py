@@ -145,10 +145,12 @@ def test_no_update_is_skipped_or_repeated_across_pollers_killed_and_restarted(
         assert process.returncode == -signal.SIGKILL
     fake_telegram.pending += [channel_post(n) for n in ids[40:]]
     current["process"] = process = poller()
-    deadline = time.monotonic() + 30
-    while InboundEvent.objects.count() < len(ids) and time.monotonic() < deadline:
+    deadline = time.monotonic() + 60
+    # Until all are stored and a further round has confirmed the last offset to Telegram.
+    while (InboundEvent.objects.count() < len(ids) or fake_telegram.pending) and (
+        time.monotonic() < deadline
+    ):
         time.sleep(0.1)
-    time.sleep(1.5)  # one more round confirms the last offset
     process.terminate()
     _, errors = process.communicate(timeout=10)
 
