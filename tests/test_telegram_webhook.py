@@ -317,3 +317,42 @@ def test_an_album_is_one_message_with_all_its_photos(client, bot, fake_telegram)
     largest = RECORDS["media-group-2of2.json"]["largest_photo_file_id"]
     assert contents == [f"bytes of part1-{largest}".encode(), f"bytes of {largest}".encode()]
     assert Message.objects.filter(direction=Direction.OUT).count() == 1  # one acknowledgement
+
+
+def test_entities_become_html_at_their_utf16_offsets(client, bot):
+    post(client, bot, corpus_file("private-text-emoji-entities.json"))
+    inbox.process(event_id=InboundEvent.objects.get().pk)
+
+    message = Message.objects.get(direction=Direction.IN)
+    # Two emoji before the link count two UTF-16 units each: the link is the whole URL.
+    assert 'href="https://example.com/orders/4821"' in message.html
+    assert ">https://example.com/orders/4821</a>" in message.html
+    assert "#доставка" in message.html and message.text == RECORDS[
+        "private-text-emoji-entities.json"]["text_or_caption"]  # fmt: skip
+
+
+def test_formatting_is_kept_escaped_and_follows_an_edit(client, bot):
+    update = json.loads(corpus_file("teloxide-msg-private-text-ru-emoji.json"))
+    message = update["message"]
+    message["text"] = "😂 <script>x</script> жирно"
+    message["entities"] = [{"type": "bold", "offset": 22, "length": 5}]  # 😂 is two units
+    post(client, bot, json.dumps(update).encode())
+    inbox.process(event_id=InboundEvent.objects.get().pk)
+    stored = Message.objects.get(direction=Direction.IN)
+    assert "<strong>жирно</strong>" in stored.html and "<script>" not in stored.html
+    assert "&lt;script&gt;" in stored.html
+
+    edit = {"update_id": update["update_id"] + 1, "edited_message": {**message, "text": "просто",
+                                                                      "entities": []}}  # fmt: skip
+    post(client, bot, json.dumps(edit).encode())
+    inbox.process(event_id=InboundEvent.objects.order_by("-id").first().pk)
+
+    stored.refresh_from_db()
+    assert stored.text == "просто\n[edited]" and stored.html == ""
+
+
+def test_plain_text_has_no_html(client, bot):
+    post(client, bot, corpus_file("user-no-username-no-lastname.json"))
+    inbox.process(event_id=InboundEvent.objects.get().pk)
+
+    assert Message.objects.get(direction=Direction.IN).html == ""

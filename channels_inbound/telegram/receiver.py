@@ -3,6 +3,7 @@ message, or handled as what it is (a block, a channel post) and never made into 
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 from typing import Any
@@ -13,6 +14,7 @@ from channels_inbound.models_telegram import TelegramBot
 from channels_inbound.telegram import conversation, updates
 from channels_inbound.telegram.api import GET_FILE_LIMIT, BotApi, TelegramError
 from tickets.models import Channel, CustomerIdentity, Group, IdentityKind, Message
+from tickets.sanitize import sanitize_html
 from tickets.services.ingest import message_add_parts, message_edited_by_customer
 from tickets.types import InboundAttachment, NormalizedMessage, ThreadHints
 
@@ -110,8 +112,8 @@ def edited(bot: TelegramBot, message: dict[str, Any]) -> None:
     if stored is None:
         return  # an edit of a message we never received (or a group message not for us)
     notes = [line for line in stored.text.splitlines() if updates.is_file_note(line)]
-    lines = [*updates.body_lines(message), *notes, updates.EDITED_MARK]
-    message_edited_by_customer(message=stored, text="\n".join(lines))
+    text, formatted = rendered(message, [*notes, updates.EDITED_MARK])
+    message_edited_by_customer(message=stored, text=text, html=formatted)
 
 
 def message_of(bot: TelegramBot, message: dict[str, Any]) -> NormalizedMessage | None:
@@ -135,7 +137,7 @@ def message_of(bot: TelegramBot, message: dict[str, Any]) -> NormalizedMessage |
     text = updates.text_of(message)
     album = message.get("media_group_id")
     attachments, notes = fetch_files(bot, updates.files_of(message))
-    body = "\n".join(updates.body_lines(message) + notes)
+    body, formatted = rendered(message, notes)
     reply = message.get("reply_to_message") or {}
     replied = (
         (message_external_id(bot.pk, chat["id"], reply["message_id"]),)
@@ -149,6 +151,7 @@ def message_of(bot: TelegramBot, message: dict[str, Any]) -> NormalizedMessage |
         sender_name=sender.name,
         sender_display=sender.display,
         text=body,
+        html=formatted,
         # An album comes as one update per file: one message, known by the album's id.
         external_id=message_external_id(
             bot.pk, chat["id"], f"album:{album}" if album else message.get("message_id")
@@ -157,6 +160,18 @@ def message_of(bot: TelegramBot, message: dict[str, Any]) -> NormalizedMessage |
         hints=ThreadHints(external_ids=replied),
         language=sender.language if sender.language in ("en", "ru") else guess_language(text),
     )
+
+
+def rendered(message: dict[str, Any], notes: list[str]) -> tuple[str, str]:
+    """The message's text as stored, and its HTML when the customer formatted it (bold, links:
+    Telegram's entities), else ""."""
+    lines = [*updates.body_lines(message), *notes]
+    text = updates.text_of(message)
+    formatted = updates.entities_html(text, updates.entities_of(message)) if text else ""
+    if not formatted:
+        return "\n".join(lines), ""
+    parts = [formatted if line == text else html.escape(line) for line in lines]
+    return "\n".join(lines), sanitize_html("<p>" + "<br>".join(parts) + "</p>")
 
 
 def fetch_files(

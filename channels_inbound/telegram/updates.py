@@ -6,6 +6,7 @@ offsets are in UTF-16 code units, as Telegram counts them.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,3 +199,42 @@ def files_of(message: dict[str, Any]) -> list[FileRef]:
         content_type = str(item.get("mime_type") or default_type)
         files.append(FileRef(kind, item["file_id"], name, content_type, item.get("file_size")))
     return files
+
+
+# Entities that change how text looks, as HTML; the rest (hashtags, mentions) stay plain.
+TAGS = {"bold": "strong", "italic": "em", "underline": "u", "strikethrough": "s",
+        "code": "code", "pre": "pre", "blockquote": "blockquote", "spoiler": "span"}  # fmt: skip
+
+
+def entities_html(text: str, entities: list[dict[str, Any]]) -> str:
+    """The text as HTML with its formatting entities (offsets in UTF-16 units), escaped, or ""
+    when it has none worth HTML. The result still goes through the sanitizer."""
+    units = text.encode("utf-16-le")
+    marks: dict[int, list[tuple[int, str]]] = {}
+    formatted = False
+    for entity in entities:
+        kind = entity.get("type")
+        start, length = int(entity.get("offset", 0)), int(entity.get("length", 0))
+        if length <= 0 or start < 0 or (start + length) * 2 > len(units):
+            continue
+        if kind in TAGS:
+            opening, closing = f"<{TAGS[kind]}>", f"</{TAGS[kind]}>"
+        elif kind in ("url", "text_link"):
+            url = entity.get("url") or utf16_slice(text, start, length)
+            if not str(url).startswith(("http://", "https://")):
+                continue
+            opening, closing = f'<a href="{html.escape(str(url))}">', "</a>"
+        else:
+            continue
+        formatted = True
+        marks.setdefault(start, []).append((0, opening))
+        marks.setdefault(start + length, []).insert(0, (1, closing))
+    if not formatted:
+        return ""
+    out, position = [], 0
+    for at in sorted(marks):
+        out.append(html.escape(units[position * 2 : at * 2].decode("utf-16-le", "replace")))
+        out += [tag for order, tag in sorted(marks[at], key=lambda m: -m[0])]
+        position = at
+    out.append(html.escape(units[position * 2 :].decode("utf-16-le", "replace")))
+    return "".join(out).replace("\n", "<br>")

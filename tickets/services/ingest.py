@@ -321,13 +321,13 @@ def ticket_ingest(*, message: NormalizedMessage, group: Group | None = None) -> 
 
 
 @transaction.atomic
-def message_edited_by_customer(*, message: Message, text: str) -> Message:
-    """A messenger lets the customer edit what they sent: the stored text follows (the
-    channel marks it as edited), files stay; open ticket pages update at once."""
+def message_edited_by_customer(*, message: Message, text: str, html: str = "") -> Message:
+    """A messenger lets the customer edit what they sent: the stored text (and sanitized
+    HTML) follows, marked as edited by the channel; files stay; open pages update at once."""
     message = Message.objects.select_for_update().select_related("ticket").get(pk=message.pk)
-    if message.text != text:
-        message.text = text
-        message.save(update_fields=["text"])
+    if (message.text, message.html) != (text, html):
+        message.text, message.html = text, html
+        message.save(update_fields=["text", "html"])
         ticket_realtime.message_updated(message, message.ticket)
     return message
 
