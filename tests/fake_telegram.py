@@ -109,6 +109,23 @@ class FakeBotApi:
                    field: {"file_id": f"sent-{self.next_message_id}",
                            "file_size": len(upload["content"])}})  # fmt: skip
 
+    def do_sendMediaGroup(self, params):
+        media = params.get("media")
+        media = json.loads(media) if isinstance(media, str) else media
+        if not isinstance(media, list) or not 2 <= len(media) <= 10:
+            return error(400, "Bad Request: wrong number of media in the group")
+        messages = []
+        for item in media:
+            name = str(item.get("media", "")).removeprefix("attach://")
+            upload = params.get(name)
+            if not isinstance(upload, dict) or not upload["content"]:
+                return error(400, f"Bad Request: file {name} not found in the request")
+            self.next_message_id += 1
+            messages.append({"message_id": self.next_message_id, "date": int(time.time()),
+                             "chat": {"id": params["chat_id"], "type": "private"},
+                             "media_group_id": "album", "photo": [{"file_id": name}]})  # fmt: skip
+        return ok(messages)
+
     def do_sendPhoto(self, params):
         return self._sent_file(params, "photo")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -158,3 +160,24 @@ def test_a_reply_to_someone_who_never_wrote_to_a_bot_fails_saying_why(
     assert message.delivery_status == DeliveryStatus.FAILED
     assert "never written to our Telegram bot" in message.delivery_error
     assert fake_telegram.sent() == []
+
+
+def test_several_photos_go_as_one_album_and_other_files_alone(
+    api, agent, ticket, fake_telegram, django_capture_on_commit_callbacks
+):
+    photos = [SimpleUploadedFile(f"фото{i}.jpg", f"JPEG {i}".encode(), content_type="image/jpeg")
+              for i in range(3)]  # fmt: skip
+    pdf = SimpleUploadedFile("act.pdf", b"%PDF", content_type="application/pdf")
+
+    reply(api, agent, ticket, django_capture_on_commit_callbacks, text="Фото и акт",
+          attachments=[*photos, pdf])  # fmt: skip
+
+    assert [n for n, _ in fake_telegram.calls] == ["sendMessage", "sendMediaGroup", "sendDocument"]
+    [album] = fake_telegram.sent("sendMediaGroup")
+    media = json.loads(album["media"])
+    assert [m["type"] for m in media] == ["photo"] * 3
+    assert [album[m["media"].removeprefix("attach://")]["content"] for m in media] == [
+        b"JPEG 0", b"JPEG 1", b"JPEG 2"]  # fmt: skip
+    assert album[media[0]["media"].removeprefix("attach://")]["name"] == "фото0.jpg"
+    delivery = OutboundDelivery.objects.get(message__is_auto_generated=False)
+    assert delivery.status == "sent" and delivery.provider_message_id == "9002,9003,9006"

@@ -25,22 +25,23 @@ class Upload:
     content: bytes
 
 
-def multipart(params: dict[str, Any], upload: Upload) -> tuple[bytes, str]:
+def multipart(params: dict[str, Any], uploads: list[Upload]) -> tuple[bytes, str]:
     boundary = "----helpdesk" + secrets.token_hex(16)
     parts = []
     for key, value in params.items():
         text = value if isinstance(value, str) else json.dumps(value)
         parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n'
                      f"{text}\r\n".encode())  # fmt: skip
-    plain = "".join(c for c in upload.name if c not in '"\\\r\n') or "file"
-    quoted = urllib.parse.quote(upload.name)
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{upload.field}"; '
-        f"filename=\"{plain}\"; filename*=UTF-8''{quoted}\r\n"
-        f"Content-Type: {upload.content_type}\r\n\r\n".encode()
-        + upload.content
-        + b"\r\n"
-    )
+    for upload in uploads:
+        plain = "".join(c for c in upload.name if c not in '"\\\r\n') or "file"
+        quoted = urllib.parse.quote(upload.name)
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{upload.field}"; '
+            f"filename=\"{plain}\"; filename*=UTF-8''{quoted}\r\n"
+            f"Content-Type: {upload.content_type}\r\n\r\n".encode()
+            + upload.content
+            + b"\r\n"
+        )
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
@@ -65,13 +66,13 @@ class BotApi:
         self.token = token
         self.base = settings.TELEGRAM_API_BASE_URL.rstrip("/")
 
-    def call(self, method: str, *, upload: Upload | None = None, **params: Any) -> Any:
-        """The method's `result`, or TelegramError. With `upload`, the parameters and the
-        file go as multipart/form-data (sendPhoto, sendDocument)."""
-        if upload is None:
+    def call(self, method: str, *, uploads: list[Upload] = (), **params: Any) -> Any:
+        """The method's `result`, or TelegramError. With `uploads`, the parameters and the
+        files go as multipart/form-data (sendPhoto, sendDocument, sendMediaGroup)."""
+        if not uploads:
             body, content_type = json.dumps(params).encode(), "application/json"
         else:
-            body, content_type = multipart(params, upload)
+            body, content_type = multipart(params, list(uploads))
         request = urllib.request.Request(  # noqa: S310 - the base URL is an https setting
             f"{self.base}/bot{self.token}/{method}",
             data=body,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from typing import Any
 
 from channels_inbound import customer_output
 from channels_inbound.adapters.base import (
@@ -57,6 +58,7 @@ def chunks(text: str, limit: int = LIMIT) -> list[str]:
 # Telegram shows these as photos (up to 10 MB); other files go as documents.
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 PHOTO_LIMIT = 10 * 1024 * 1024
+ALBUM_MAX = 10
 
 
 def send_chunks(
@@ -74,12 +76,14 @@ def send_chunks(
     if bot is None:
         raise TelegramError(400, "The Telegram bot of this chat is switched off or deleted.")
     api, sent = BotApi(bot.token), list(already)
-    steps = [("text", piece) for piece in chunks(text)] + [("file", f) for f in files]
+    steps = [("text", piece) for piece in chunks(text)] + file_steps(files)
     for kind, item in steps[len(sent) :]:
         try:
             if kind == "text":
                 result = api.call("sendMessage", chat_id=chat_id, parse_mode="HTML",
                                   text=html.escape(item, quote=False))  # fmt: skip
+            elif kind == "album":
+                result = send_album(api, chat_id, item)
             else:
                 result = send_file(api, chat_id, item)
         except TelegramError as error:
@@ -89,14 +93,37 @@ def send_chunks(
     return sent
 
 
-def send_file(api: BotApi, chat_id: int, attachment: Attachment) -> dict:
+def is_photo(attachment: Attachment) -> bool:
+    return attachment.content_type in PHOTO_TYPES and attachment.size <= PHOTO_LIMIT
+
+
+def file_steps(files: Sequence[Attachment]) -> list[tuple[str, Any]]:
+    """Photos together as albums (sendMediaGroup takes 2-10), the other files one by one."""
+    photos = [f for f in files if is_photo(f)]
+    steps: list[tuple[str, Any]] = []
+    for start in range(0, len(photos), ALBUM_MAX):
+        group = photos[start : start + ALBUM_MAX]
+        steps.append(("album", group) if len(group) > 1 else ("file", group[0]))
+    return steps + [("file", f) for f in files if not is_photo(f)]
+
+
+def upload_of(attachment: Attachment, field: str) -> Upload:
     with attachment.file.open("rb") as f:
         content = f.read()
-    as_photo = attachment.content_type in PHOTO_TYPES and len(content) <= PHOTO_LIMIT
-    method, field = ("sendPhoto", "photo") if as_photo else ("sendDocument", "document")
-    upload = Upload(field, attachment.name, attachment.content_type or "application/octet-stream",
-                    content)  # fmt: skip
-    return api.call(method, upload=upload, chat_id=chat_id)
+    content_type = attachment.content_type or "application/octet-stream"
+    return Upload(field, attachment.name, content_type, content)
+
+
+def send_file(api: BotApi, chat_id: int, attachment: Attachment) -> dict:
+    method, field = ("sendPhoto", "photo") if is_photo(attachment) else ("sendDocument", "document")
+    return api.call(method, uploads=[upload_of(attachment, field)], chat_id=chat_id)
+
+
+def send_album(api: BotApi, chat_id: int, photos: list[Attachment]) -> dict:
+    """One album; its first message stands for it."""
+    uploads = [upload_of(photo, f"photo{i}") for i, photo in enumerate(photos)]
+    media = [{"type": "photo", "media": f"attach://{u.field}"} for u in uploads]
+    return api.call("sendMediaGroup", uploads=uploads, chat_id=chat_id, media=media)[0]
 
 
 def chat_for(delivery: OutboundDelivery) -> TelegramChat | None:
