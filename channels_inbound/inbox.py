@@ -196,18 +196,29 @@ def process_locked(event: InboundEvent, parsed: Parsed | None = None) -> str:
         )
         note = f"Delivery report about {ours} of our messages." if ours else "Delivery report."
         return _finish(event, InboundEvent.Status.IGNORED, note, now)
+    receiver = adapters.receiver(event.channel)
+    # A channel whose thread is its own state (a messenger's chat) reads it here, at ingest
+    # time: a batch parses all its events before ingesting the first.
+    resolve_thread = getattr(receiver, "resolve_thread", None)
+    if resolve_thread is not None:
+        normalized = resolve_thread(payload=event.payload, message=normalized)
     try:
         result = ticket_ingest(message=normalized, group=parsed.group)
     except ApplicationError as error:
         # The message itself is unusable (no valid sender address, say): retrying won't help.
         return _finish(event, InboundEvent.Status.FAILED, error.message, now)
     event.message = result.message
-    if result.ticket_created and not normalized.is_auto_generated:
-        acknowledge = getattr(adapters.receiver(event.channel), "acknowledge", None)
-        if acknowledge is not None:  # a messenger: in its bot's own words, in the chat
-            acknowledge(ticket=result.ticket, payload=event.payload)
-        elif event.channel in autoreply.ACKNOWLEDGED_CHANNELS:
-            autoreply.acknowledge(ticket=result.ticket)
+    # A channel that keeps its own conversation state (a messenger's chat) or acknowledges
+    # in its own words does it here, in the same transaction as the message.
+    ingested = getattr(receiver, "ingested", None)
+    if ingested is not None:
+        ingested(payload=event.payload, result=result, message=normalized)
+    if (
+        result.ticket_created
+        and not normalized.is_auto_generated
+        and event.channel in autoreply.ACKNOWLEDGED_CHANNELS
+    ):
+        autoreply.acknowledge(ticket=result.ticket)
     return _finish(event, InboundEvent.Status.DONE, "", now)
 
 

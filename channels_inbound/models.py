@@ -220,4 +220,5 @@ class AutoReplyTemplate(models.Model):
                                    % {"error": error}}) from None  # fmt: skip
 
 
+from channels_inbound.models_telegram import TelegramBot, TelegramChat  # noqa: E402, F401
 from channels_inbound.viber.models import ViberBot  # noqa: E402, F401 - a model of this app

@@ -192,7 +192,8 @@ def _deliver(delivery_ids: list[int], now: datetime) -> dict[int, str]:
                 sent.append((delivery, result))
                 statuses[delivery.pk] = OutboundDelivery.Status.SENT
             elif isinstance(result, TemporaryDeliveryError):
-                statuses[delivery.pk] = _retry_or_fail(delivery, str(result), now)
+                wait = getattr(result, "retry_after", None)  # a provider's rate limit
+                statuses[delivery.pk] = _retry_or_fail(delivery, str(result), now, wait)
             elif isinstance(result, PermanentDeliveryError):
                 statuses[delivery.pk] = _fail(delivery, str(result), now)
             else:
@@ -246,10 +247,12 @@ def _sent(sent: list[tuple[OutboundDelivery, ProviderResult]]) -> None:
         )
 
 
-def _retry_or_fail(delivery: OutboundDelivery, error: str, now: datetime) -> str:
+def _retry_or_fail(
+    delivery: OutboundDelivery, error: str, now: datetime, wait: int | None = None
+) -> str:
     if delivery.attempts >= MAX_ATTEMPTS:
         return _fail(delivery, f"Gave up after {delivery.attempts} attempts. {error}", now)
-    wait = backoff(delivery.attempts)
+    wait = int(wait) if wait else backoff(delivery.attempts)
     OutboundDelivery.objects.filter(pk=delivery.pk).update(
         status=OutboundDelivery.Status.RETRY,
         next_attempt_at=now + timedelta(seconds=wait),

@@ -50,3 +50,20 @@ def poll_mailbox(mailbox_id: int) -> int:
     from channels_inbound.mailboxes import poll
 
     return poll(mailbox_id=mailbox_id).fetched
+
+
+@shared_task
+def poll_telegram_bots() -> int:
+    from channels_inbound.telegram.polling import polling_bot_ids
+
+    ids = polling_bot_ids()
+    for bot_id in ids:
+        poll_telegram_bot.delay(bot_id)
+    return len(ids)
+
+
+@shared_task(acks_late=True, soft_time_limit=60)
+def poll_telegram_bot(bot_id: int) -> int:
+    from channels_inbound.telegram.polling import poll
+
+    return poll(bot_id=bot_id)

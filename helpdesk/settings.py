@@ -256,6 +256,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "channels_inbound.tasks.sweep_outbox",
         "schedule": 60.0,
     },
+    "telegram-poll": {
+        "task": "channels_inbound.tasks.poll_telegram_bots",
+        "schedule": float(env.float("TELEGRAM_POLL_SECONDS", default=2)),
+    },
 }
 
 # --- REST API ----------------------------------------------------------------------------------
@@ -321,6 +325,9 @@ VIBER_API_BASE_URL = env.str("VIBER_API_BASE_URL", default="https://chatapi.vibe
 # A messenger customer's next message reopens their solved ticket within this many days;
 # later it opens a new ticket linked to the solved one.
 HELPDESK_MESSENGER_REOPEN_DAYS = env.int("HELPDESK_MESSENGER_REOPEN_DAYS", default=7)
+# Where the Telegram Bot API is reached (tests and staging point it at a local server).
+TELEGRAM_API_BASE_URL = env.str("TELEGRAM_API_BASE_URL", default="https://api.telegram.org")
+TELEGRAM_API_TIMEOUT_SECONDS = env.float("TELEGRAM_API_TIMEOUT_SECONDS", default=20)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts import views as account_views
 from channels_inbound import views as public_views
+from channels_inbound.telegram.views import TelegramWebhookApi
 from channels_inbound.viber.views import ViberWebhookApi, media_file
 from comments.urls import urlpatterns as comment_api
 from helpdesk import views
@@ -61,6 +62,11 @@ urlpatterns = [
     ),
     path("api/v1/inbound/viber/<int:bot_id>/", ViberWebhookApi.as_view(), name="inbound-viber"),
     path("viber/files/<str:token>/", media_file, name="viber-media"),
+    path(
+        "api/v1/inbound/telegram/<int:bot_id>/",
+        TelegramWebhookApi.as_view(),
+        name="inbound-telegram",
+    ),
     path("api/v1/", include((ticket_api + comment_api, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

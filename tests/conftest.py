@@ -190,3 +190,11 @@ def smtp(settings):
     from tests.smtp_server import smtp_fixture
 
     yield from smtp_fixture(settings)
+
+
+@pytest.fixture
+def fake_telegram(settings):
+    """A local Bot API server (tests/fake_telegram.py) the helpdesk is pointed at."""
+    from tests.fake_telegram import fake_telegram_fixture
+
+    yield from fake_telegram_fixture(settings)

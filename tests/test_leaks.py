@@ -1,6 +1,6 @@
 """Internal stays internal: nothing of a ticket's internal life reaches any output a customer
-can receive. At this stage the customer-facing outputs are the reply emails (every text and
-HTML part, subject and header) built by `channels_inbound.customer_output`."""
+can receive: the reply emails (every text and HTML part, subject and header) built by
+`channels_inbound.customer_output`, the status page, and every Bot API call to Telegram."""
 
 import pytest
 
@@ -359,3 +359,40 @@ def test_nothing_internal_reaches_the_viber_chat(viber_ticket):
     for sent in viber_ticket:
         for secret in SECRETS:
             assert secret.lower() not in sent.lower(), (secret, sent)
+
+
+def test_nothing_internal_reaches_telegram(
+    client, support, agent, fake_telegram, django_capture_on_commit_callbacks
+):
+    """Every call the helpdesk makes to the Bot API for a ticket with a full internal life
+    (acknowledgement, replies, a file) carries the answers and nothing internal."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.helpers_telegram import make_bot, post, text_update
+    from tickets.models import Ticket
+    from tickets.services import NewAttachment
+
+    bot = make_bot(fake_telegram, support)
+    zeb = UserFactory(full_name="Zebediah Internalson", email="zeb@corp.example",
+                      role="internal", handle="zebediah")  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, bot, text_update("Где мой заказ?"))
+    ticket = Ticket.objects.get()
+    label = SimpleUploadedFile("label.png", b"\x89PNG label", content_type="image/png")
+    files = [NewAttachment("label.png", "image/png", label)]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_assign(ticket=ticket, owner=agent, by=agent)
+        services.ticket_set_tags(ticket=ticket, by=agent, add=["vip-7q"])
+        services.ticket_hand_off(ticket=ticket, by=agent, to_user=zeb, note="HANDOFF-NOTE-7Q")
+        comment_create(ticket=ticket, by=agent, text="@zebediah INTERNAL-COMMENT-7Q")
+        comment_and_hand_back(ticket=ticket, by=zeb, text="HANDBACK-ANSWER-7Q")
+        services.ticket_reply(ticket=ticket, by=agent, text="Public answer one", attachments=files)
+        services.ticket_reply(ticket=ticket, by=agent, text="Public answer two", status="solved")
+
+    calls = [(name, params) for name, params in fake_telegram.calls if name.startswith("send")]
+    assert [name for name, _ in calls] == ["sendMessage", "sendMessage", "sendPhoto",
+                                           "sendMessage"]  # fmt: skip
+    assert "Public answer one" in calls[1][1]["text"] and "Public answer two" in calls[3][1]["text"]
+    everything = repr(calls)
+    for secret in SECRETS:
+        assert secret.lower() not in everything.lower(), secret

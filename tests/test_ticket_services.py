@@ -152,21 +152,45 @@ def test_reply_queues_delivery_sets_first_response_owner_and_status(
     assert kinds[-4:] == ["replied", "assigned", "status", "status"]
 
 
-def test_reply_to_a_customer_who_cannot_be_reached_is_refused(agent):
+@pytest.fixture
+def viber_ticket(db):
     chat = inbound(
-        channel=Channel.TELEGRAM,
-        kind=IdentityKind.TELEGRAM,
+        channel=Channel.VIBER,
+        kind=IdentityKind.VIBER,
         sender="77",
         hints=ThreadHints(conversation=True),
     )
-    ticket = services.ticket_ingest(message=chat).ticket
+    return services.ticket_ingest(message=chat).ticket
 
-    with pytest.raises(ApplicationError, match="Replies to Telegram are not connected yet"):
-        services.ticket_reply(ticket=ticket, by=agent, text="Hello")
 
+def assert_no_reply_written(ticket) -> None:
     assert not ticket.messages.filter(direction="out").exists()
     assert not OutboundDelivery.objects.exists()
     assert not ticket.events.filter(kind=EventKind.REPLIED).exists()
+
+
+def test_reply_to_a_customer_who_cannot_be_reached_is_refused(agent, viber_ticket):
+    # The customer unsubscribed from the bot: their only Viber identity is unreachable.
+    CustomerIdentity.objects.filter(customer=viber_ticket.customer).update(is_reachable=False)
+
+    with pytest.raises(ApplicationError, match="The customer has no viber address to reply to"):
+        services.ticket_reply(ticket=viber_ticket, by=agent, text="Hello")
+
+    assert_no_reply_written(viber_ticket)
+
+
+def test_reply_through_a_channel_with_no_sender_is_refused(agent, viber_ticket):
+    """A channel whose adapter registered no sender (an installation without it)."""
+    from channels_inbound import adapters
+
+    sender = adapters._senders.pop(Channel.VIBER)
+    try:
+        with pytest.raises(ApplicationError, match="Replies to Viber are not connected yet"):
+            services.ticket_reply(ticket=viber_ticket, by=agent, text="Hello")
+    finally:
+        adapters._senders[Channel.VIBER] = sender
+
+    assert_no_reply_written(viber_ticket)
 
 
 def test_reply_with_an_impossible_status_writes_nothing(ticket, agent):

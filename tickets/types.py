@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -24,11 +24,15 @@ class ThreadHints:
       when the sender already takes part in that ticket.
     * `conversation`: messengers have one running conversation per chat: append to the
       customer's latest ticket on that channel unless it is closed.
+    * `reopen_within`: a solved ticket found by the hints is reopened only if it was solved
+      less than this long ago; later the message opens a new ticket linked to it (a closed
+      one always does). None: always reopened.
     """
 
     external_ids: tuple[str, ...] = ()
     ticket_number: int | None = None
     conversation: bool = False
+    reopen_within: timedelta | None = None
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,14 @@ def register_builtin() -> None:
     from channels_inbound.adapters.email import EmailSender
     from channels_inbound.adapters.email_in import EmailReceiver
     from channels_inbound.adapters.webform import WebFormReceiver
+    from channels_inbound.telegram.receiver import TelegramReceiver
+    from channels_inbound.telegram.sender import TelegramSender
 
     register_sender(EmailSender())
     register_receiver(EmailReceiver())
     register_receiver(WebFormReceiver())
+    register_receiver(TelegramReceiver())
+    register_sender(TelegramSender())
 
     from channels_inbound.viber.receive import ViberReceiver
     from channels_inbound.viber.send import ViberSender

@@ -96,10 +96,12 @@ class ViberReceiver:
             or request.GET.get("sig", ""),
         )
 
-    def acknowledge(self, *, ticket, payload: dict[str, Any] | None) -> None:
+    def ingested(self, *, payload: dict[str, Any], result, message: NormalizedMessage) -> None:
+        """A new ticket is acknowledged in the chat, in the bot's own words."""
         from channels_inbound.viber.greetings import acknowledge
 
-        acknowledge(ticket=ticket, payload=payload)
+        if result.ticket_created and not result.duplicate and not message.is_auto_generated:
+            acknowledge(ticket=result.ticket, payload=payload)
 
     def group_for(self, payload: dict[str, Any] | None) -> Group | None:
         bot = ViberBot.objects.select_related("group").filter(pk=(payload or {}).get("bot"))

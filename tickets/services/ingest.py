@@ -174,13 +174,17 @@ def _subject(message: NormalizedMessage, linked: Ticket | None) -> str:
     return subject if linked is None else subject_without_numbers(subject)
 
 
+def solved_before(ticket: Ticket, when) -> bool:
+    return (
+        ticket.status == Status.SOLVED and ticket.solved_at is not None and ticket.solved_at < when
+    )
+
+
 def reopen_window_passed(ticket: Ticket) -> bool:
     """Whether a messenger customer's new message is too late to reopen this solved ticket
     (HELPDESK_MESSENGER_REOPEN_DAYS after it was solved)."""
-    if ticket.status != Status.SOLVED or ticket.solved_at is None:
-        return False
     window = timedelta(days=settings.HELPDESK_MESSENGER_REOPEN_DAYS)
-    return ticket.solved_at < timezone.now() - window
+    return solved_before(ticket, timezone.now() - window)
 
 
 def add_participants(ticket: Ticket, addresses, *, exclude: str) -> list[str]:
@@ -229,6 +233,13 @@ def reopening(status: str) -> EventKind | None:
     return None
 
 
+def too_late_to_reopen(ticket: Ticket, message: NormalizedMessage, now) -> bool:
+    """A solved ticket past the channel's reopen window stays solved: the message starts a
+    new ticket linked to it."""
+    window = message.hints.reopen_within
+    return window is not None and solved_before(ticket, now - window)
+
+
 def sender_address_on(ticket: Ticket, identity: CustomerIdentity) -> str:
     """The address a message came from, kept when it is not the ticket customer's own."""
     return identity.value if identity.customer_id != ticket.customer_id else ""
@@ -249,7 +260,9 @@ def _ingest(message: NormalizedMessage, group: Group | None) -> IngestResult:
     now = message.received_at or timezone.now()
     ticket, linked = find_thread(message, customer, identity.value)
     follow_up_of = linked
-    if ticket is not None and ticket.status == Status.CLOSED:
+    if ticket is not None and (
+        ticket.status == Status.CLOSED or too_late_to_reopen(ticket, message, now)
+    ):
         follow_up_of, ticket = ticket, None
 
     text, attachments = text_and_attachments(message)
@@ -337,3 +350,29 @@ def ticket_ingest(*, message: NormalizedMessage, group: Group | None = None) -> 
         if existing is None:
             raise
         return existing
+
+
+@transaction.atomic
+def message_edited_by_customer(*, message: Message, text: str, html: str = "") -> Message:
+    """A messenger lets the customer edit what they sent: the stored text (and sanitized
+    HTML) follows, marked as edited by the channel; files stay; open pages update at once."""
+    message = Message.objects.select_for_update().select_related("ticket").get(pk=message.pk)
+    if (message.text, message.html) != (text, html):
+        message.text, message.html = text, html
+        message.save(update_fields=["text", "html"])
+        ticket_realtime.message_updated(message, message.ticket)
+    return message
+
+
+@transaction.atomic
+def message_add_parts(*, message: Message, incoming: NormalizedMessage) -> Message:
+    """A message that arrives in parts (a messenger's album: one update per photo) is one
+    message: each later part's files (and text, if it brings any) are added to it."""
+    message = Message.objects.select_for_update().select_related("ticket").get(pk=message.pk)
+    text, attachments = text_and_attachments(incoming)
+    if text and text not in message.text:
+        message.text = f"{message.text}\n{text}" if message.text else text
+        message.save(update_fields=["text"])
+    attachment_service.store(message=message, attachments=attachments)
+    ticket_realtime.message_updated(message, message.ticket)
+    return message
