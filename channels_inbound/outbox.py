@@ -72,14 +72,17 @@ class OutboxRouter:
         senders = {channel: adapters.sender(channel) for channel in set(channels)}
         kinds = {sender.identity_kind for sender in senders.values() if sender is not None}
         first: dict[tuple[int, str], CustomerIdentity] = {}
+        unreachable: set[tuple[int, str]] = set()
         if kinds:
-            reachable = CustomerIdentity.objects.filter(
-                customer_id__in={ticket.customer_id for ticket in tickets},
-                kind__in=kinds,
-                is_reachable=True,
+            identities = CustomerIdentity.objects.filter(
+                customer_id__in={ticket.customer_id for ticket in tickets}, kind__in=kinds
             ).order_by("id")
-            for identity in reachable:
-                first.setdefault((identity.customer_id, identity.kind), identity)
+            for identity in identities:
+                key = (identity.customer_id, identity.kind)
+                if identity.is_reachable:
+                    first.setdefault(key, identity)
+                else:
+                    unreachable.add(key)
         routes: list[Route | ApplicationError] = []
         for ticket, channel in zip(tickets, channels, strict=True):
             sender = senders[channel]
@@ -92,6 +95,15 @@ class OutboxRouter:
                       "on their page), or leave an internal comment for a colleague.")
                     % {"channel": CHANNEL_NAMES[channel]},
                     extra={"channel": channel},
+                ))  # fmt: skip
+            elif identity is None and (ticket.customer_id, sender.identity_kind) in unreachable:
+                routes.append(ApplicationError(
+                    _("The customer cannot be reached on %(channel)s now (they blocked the bot "
+                      "or unsubscribed): a reply can go out again once they write. Reach them "
+                      "another way (an email address or phone number on their page), or leave "
+                      "an internal comment for a colleague.")
+                    % {"channel": CHANNEL_NAMES[channel]},
+                    extra={"channel": channel, "unreachable": True},
                 ))  # fmt: skip
             elif identity is None:
                 routes.append(ApplicationError(

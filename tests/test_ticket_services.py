@@ -173,7 +173,7 @@ def test_reply_to_a_customer_who_cannot_be_reached_is_refused(agent, viber_ticke
     # The customer unsubscribed from the bot: their only Viber identity is unreachable.
     CustomerIdentity.objects.filter(customer=viber_ticket.customer).update(is_reachable=False)
 
-    with pytest.raises(ApplicationError, match="The customer has no viber address to reply to"):
+    with pytest.raises(ApplicationError, match="The customer cannot be reached on Viber now"):
         services.ticket_reply(ticket=viber_ticket, by=agent, text="Hello")
 
     assert_no_reply_written(viber_ticket)

@@ -14,7 +14,7 @@ from tests.e2e.conftest import PHONE, screenshot, wait_until_listening
 from tests.e2e.stories import customer_writes
 from tests.factories import GroupFactory, UserFactory
 from tickets import services
-from tickets.models import Channel, Direction, IdentityKind, Status
+from tickets.models import Channel, CustomerIdentity, Direction, IdentityKind, Status
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,7 +32,7 @@ TEXTS = {
         "query": "ol",
         "irina_query": "ir",
         "high": "High",
-        "not_connected": "not connected yet",
+        "unreachable": "cannot be reached on Telegram now",
         "reply": "Marina, we will refund the difference to your card within three days.",
         "comment": "Telegram replies are not connected yet; I will call her instead.",
     },
@@ -46,7 +46,7 @@ TEXTS = {
         "query": "ол",
         "irina_query": "ир",
         "high": "Высокий",
-        "not_connected": "пока не подключены",
+        "unreachable": "нельзя связаться через «Telegram»",
         "reply": "Марина, вернём разницу на карту в течение трёх дней.",
         "comment": "Ответы в Telegram пока не подключены, позвоню ей.",
     },
@@ -190,7 +190,8 @@ def test_a_colleagues_change_keeps_the_unsaved_edit_and_says_who_changed_it(page
 # --- 4. A refused messenger reply throws the text away -----------------------------------------
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_refused_telegram_reply_keeps_its_text_and_says_what_to_do(page_for, lang):
-    # Given: a ticket that came in by Telegram, open on an agent's page.
+    # Given: a ticket that came in by Telegram from a customer who then blocked the bot, open
+    # on an agent's page.
     agent = UserFactory(full_name=TEXTS[lang]["agent"], groups=[GroupFactory(name="Support")])
     ticket = customer_writes(
         text="Здравствуйте! Списали не ту сумму.",
@@ -199,22 +200,23 @@ def test_a_refused_telegram_reply_keeps_its_text_and_says_what_to_do(page_for, l
         kind=IdentityKind.TELEGRAM,
         sender="5551234567",
     )
+    CustomerIdentity.objects.filter(customer=ticket.customer).update(is_reachable=False)
     page = page_for(agent, lang, viewport=DESKTOP)
     page.goto(f"/tickets/{ticket.number}/")
     reply = TEXTS[lang]["reply"]
 
-    # Then: before a word is written, the composer says replies there cannot go out yet.
-    expect(page.locator("#reply-refusal")).to_contain_text(TEXTS[lang]["not_connected"])
+    # Then: before a word is written, the composer says a reply cannot go out now.
+    expect(page.locator("#reply-refusal")).to_contain_text(TEXTS[lang]["unreachable"])
 
     # When: they write a reply all the same and send it.
     page.fill("#reply-text", reply)
     with page.expect_navigation():
         page.click(".pane-reply button[type='submit']")
 
-    # Then: the refusal tells the truth (not connected yet, what to do instead; no settings
-    # page that does not exist), and the text is still in the composer.
+    # Then: the refusal tells the truth (why, what to do instead; no settings page that does
+    # not exist), and the text is still in the composer.
     refusal = page.locator(".flash .flash-error")
-    expect(refusal).to_contain_text(TEXTS[lang]["not_connected"])
+    expect(refusal).to_contain_text(TEXTS[lang]["unreachable"])
     expect(refusal).to_contain_text("Telegram")
     assert "settings" not in refusal.inner_text().lower()
     assert "настройк" not in refusal.inner_text().lower()

@@ -126,7 +126,7 @@ def test_a_customer_not_subscribed_fails_the_reply_and_is_unreachable_after(
     assert not CustomerIdentity.objects.get(value=USER).is_reachable
     refused = reply("Second try")
     assert refused.status_code == 400
-    assert "no viber address to reply to" in refused.json()["message"]
+    assert "cannot be reached on Viber now" in refused.json()["message"]
     assert ticket.messages.filter(direction=Direction.OUT).count() == 2  # the ack and the first
 
 
