@@ -265,3 +265,19 @@ def test_customer_html_is_inert_on_the_ticket_page(agent_client, support):
 def test_pages_need_a_login(client):
     for url in ("/tickets/", "/canned/", "/preferences/", "/notifications/"):
         assert client.get(url).url.startswith("/login/")
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("en", "Goes out by Telegram: @marina_s"), ("ru", "Уйдёт через")]
+)
+def test_the_composer_names_where_a_reply_goes(agent_client, agent, support, language, words):
+    agent.language = language
+    agent.save(update_fields=["language"])
+    chat = inbound(channel="telegram", kind="telegram", sender="5550001", name="Marina")
+    ticket = services.ticket_ingest(message=chat, group=support).ticket
+    ticket.customer.identities.filter(kind="telegram").update(display="@marina_s")
+
+    page = html.unescape(agent_client.get(f"/tickets/{ticket.number}/").content.decode())
+
+    assert words in page and "@marina_s" in page
+    assert 'id="reply-refusal"' not in page

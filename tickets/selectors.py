@@ -19,6 +19,7 @@ from tickets.models import (
     OPEN_STATUSES,
     Attachment,
     CannedResponse,
+    Channel,
     Customer,
     CustomerIdentity,
     EventKind,
@@ -28,6 +29,7 @@ from tickets.models import (
     TicketEvent,
 )
 from tickets.permissions import Action
+from tickets.sanitize import show_bidi
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -276,8 +278,18 @@ def ticket_timeline(*, ticket: Ticket, user: User) -> list[TimelineItem]:
 def reply_refusal(ticket: Ticket) -> str:
     """Why a reply to this ticket would be refused now ("" when it can go out), so the
     composer says so before the agent writes rather than after."""
+    return reply_way(ticket)[1]
+
+
+def reply_way(ticket: Ticket) -> tuple[str, str]:
+    """Where a reply goes ("Telegram: @marina_sokolova", "" when it cannot go) and why it
+    cannot ("" when it can): the composer names the channel before the agent writes."""
     route = hooks.outbound_router().route_many([ticket])[0]
-    return route.message if isinstance(route, ApplicationError) else ""
+    if isinstance(route, ApplicationError):
+        return "", route.message
+    channel = dict(Channel.choices).get(route.channel, route.channel)
+    identity = route.identity
+    return f"{channel}: {show_bidi(identity.display or identity.value)}", ""
 
 
 # Which events change each field of the side panel, for "changed by Anna" beside a field a

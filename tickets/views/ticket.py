@@ -46,7 +46,7 @@ def _page_context(request: HttpRequest, ticket: Ticket) -> dict:
         "priorities": [(p.name.lower(), p.label) for p in Priority],
     }
     if can[str(Action.REPLY)]:
-        context["reply_refusal"] = selectors.reply_refusal(ticket)
+        context["reply_to"], context["reply_refusal"] = selectors.reply_way(ticket)
     if user.is_agent:
         customer = ticket.customer
         colleagues = active_colleagues()
