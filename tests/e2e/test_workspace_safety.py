@@ -159,7 +159,7 @@ def test_a_colleagues_change_keeps_the_unsaved_edit_and_says_who_changed_it(page
     # ...and Anna changes the tags and the priority and saves.
     hers.fill("#p-tags", "refund promo")
     hers.select_option("#p-priority", "high")
-    with hers.expect_navigation():
+    with hers.expect_navigation(timeout=30_000):  # a loaded machine (two suites at once) is slow
         hers.click(".props button[type='submit']")
 
     # Then: Vasya's page shows the live update (Anna's change in the history)...
