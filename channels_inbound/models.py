@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.secrets import Encrypted
+
 
 class OutboundDelivery(models.Model):
     """The outbox: one row per reply to deliver, written in the reply's own transaction."""
@@ -167,29 +169,9 @@ class Mailbox(models.Model):
     def __str__(self) -> str:
         return f"{self.name} <{self.address}>"
 
-    @property
-    def imap_password(self) -> str:
-        from helpdesk.secrets import decrypt
+    imap_password = Encrypted("imap_password_encrypted")
 
-        return decrypt(self.imap_password_encrypted)
-
-    @imap_password.setter
-    def imap_password(self, value: str) -> None:
-        from helpdesk.secrets import encrypt
-
-        self.imap_password_encrypted = encrypt(value)
-
-    @property
-    def smtp_password(self) -> str:
-        from helpdesk.secrets import decrypt
-
-        return decrypt(self.smtp_password_encrypted)
-
-    @smtp_password.setter
-    def smtp_password(self, value: str) -> None:
-        from helpdesk.secrets import encrypt
-
-        self.smtp_password_encrypted = encrypt(value)
+    smtp_password = Encrypted("smtp_password_encrypted")
 
 
 class AutoReplyTemplate(models.Model):

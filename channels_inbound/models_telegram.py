@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.secrets import Encrypted
+
 # Telegram accepts a webhook secret of 1-256 characters from this alphabet only.
 SECRET_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"  # noqa: S105
 TEXT_MAX = 4000
@@ -74,17 +76,7 @@ class TelegramBot(models.Model):
     def __str__(self) -> str:
         return f"{self.name} (@{self.username})" if self.username else self.name
 
-    @property
-    def token(self) -> str:
-        from helpdesk.secrets import decrypt
-
-        return decrypt(self.token_encrypted)
-
-    @token.setter
-    def token(self, value: str) -> None:
-        from helpdesk.secrets import encrypt
-
-        self.token_encrypted = encrypt(value)
+    token = Encrypted("token_encrypted")
 
     def clean(self) -> None:
         """Texts that would fail every greeting or acknowledgement are refused here, where the

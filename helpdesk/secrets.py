@@ -28,3 +28,19 @@ def decrypt(token: str) -> str:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken:
         return ""
+
+
+class Encrypted:
+    """A model attribute kept encrypted in another field: `token = Encrypted("token_encrypted")`
+    reads back the plain secret and stores whatever is assigned encrypted."""
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        return decrypt(getattr(instance, self.field))
+
+    def __set__(self, instance, value: str) -> None:
+        setattr(instance, self.field, encrypt(value))

@@ -8,6 +8,8 @@ from django.db import models
 from django.template import Context, Template, TemplateSyntaxError
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.secrets import Encrypted
+
 # Viber's own limits: a sender name of at most 28 characters, a text of at most 7000.
 SENDER_NAME_MAX = 28
 TEXT_MAX = 7000
@@ -58,17 +60,7 @@ class ViberBot(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def token(self) -> str:
-        from helpdesk.secrets import decrypt
-
-        return decrypt(self.token_encrypted)
-
-    @token.setter
-    def token(self, value: str) -> None:
-        from helpdesk.secrets import encrypt
-
-        self.token_encrypted = encrypt(value)
+    token = Encrypted("token_encrypted")
 
     def greeting(self, language: str) -> str:
         return self.greeting_ru if language == "ru" else self.greeting_en

@@ -6,7 +6,7 @@ import contextlib
 import imaplib
 import re
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -35,15 +35,12 @@ def _check(result: tuple[str, list], what: str) -> list:
 class MailboxAccess:
     """The IMAP side of `DovecotServer`: every helper logs in as a user of the server."""
 
+    # What the server gives it: `host`, `address` (host, port), `_users` (login -> password)
+    # and `_home(login)`, the user's home in the store (DovecotServer).
     host: str
+    address: tuple[str, int]
     _users: dict[str, str]
-
-    @property
-    def address(self) -> tuple[str, int]:
-        raise NotImplementedError
-
-    def _home(self, login: str) -> Path:
-        raise NotImplementedError
+    _home: Callable[[str], Path]
 
     @contextlib.contextmanager
     def connect(self, login: str, *, timeout: float = 10.0) -> Iterator[imaplib.IMAP4]:
